@@ -1,0 +1,3 @@
+from trackgnn.cli import main
+
+main()

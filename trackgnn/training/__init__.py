@@ -1,0 +1,1 @@
+"""trackgnn.training"""
