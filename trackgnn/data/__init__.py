@@ -1,1 +1,21 @@
-"""trackgnn.data"""
+"""TrackML data layer: read, validate and write events in the TrackML CSV format.
+
+The API mirrors the trackml library (``load_event``, ``load_dataset``) without depending on it.
+"""
+
+from trackgnn.data._detectors import load_detectors
+from trackgnn.data._reader import event_prefix, list_events, load_dataset, load_event
+from trackgnn.data._schema import COLUMNS, PARTS
+from trackgnn.data._writer import write_csv, write_event
+
+__all__ = [
+    "COLUMNS",
+    "PARTS",
+    "event_prefix",
+    "list_events",
+    "load_dataset",
+    "load_detectors",
+    "load_event",
+    "write_csv",
+    "write_event",
+]

@@ -1,0 +1,121 @@
+"""One Interaction Network message-passing step (Battaglia et al. 2016, as in Exa.TrkX)."""
+
+from __future__ import annotations
+
+from typing import Literal, Sequence
+
+import torch
+from torch import Tensor
+from torch_geometric.nn import MessagePassing
+
+from trackgnn.models._mlp import MLP
+
+__all__ = ["InteractionNetworkConv"]
+
+Aggregation = str | Sequence[str]
+_AGGREGATIONS = ("sum", "mean", "max", "min", "std", "var")
+
+
+def _check_aggr(aggr: Aggregation) -> list[str] | str:
+    names = [aggr] if isinstance(aggr, str) else list(aggr)
+    if not names:
+        raise ValueError(f"aggr: give at least one of {list(_AGGREGATIONS)}")
+    for name in names:
+        if name not in _AGGREGATIONS:
+            raise ValueError(f"aggr: could not resolve {name!r} among {list(_AGGREGATIONS)}")
+    return names[0] if len(names) == 1 else names
+
+
+class InteractionNetworkConv(MessagePassing):
+    r"""Edge update, then node update, both residual.
+
+    For a directed edge :math:`j \to i` with features :math:`e_{ij}`:
+
+    .. math::
+        e'_{ij} = e_{ij} + \phi_e([h_i, h_j, e_{ij}])
+
+        h'_i = h_i + \phi_n([h_i, \square_{j \to i} e'_{ij}, \square_{i \to k} e'_{ik}])
+
+    where :math:`\square` is the aggregation (``aggr``; a list concatenates several).
+    With ``direction="both"`` (default) a hit hears both its incoming (inner) and
+    outgoing (outer) edges, separately, which matters on the inner→outer directed
+    graphs of tracking; ``"in"`` keeps only incoming messages (PyG's usual flow).
+
+    Parameters
+    ----------
+    channels : int
+        Width of node and edge latent features (residuals need equal widths).
+    aggr : str or list of str
+        ``"sum"``, ``"mean"``, ``"max"`` (also ``"min"``, ``"std"``, ``"var"``) or a list of
+        them (PyG's ``MultiAggregation``, concatenated).
+    direction : {"both", "in"}
+        Which edges a node aggregates.
+    mlp_layers : int
+        Linear layers in each of :math:`\phi_e` and :math:`\phi_n`.
+    activation, norm, dropout
+        Passed to :class:`~trackgnn.models.MLP`.
+
+    Shapes
+    ------
+    ``x`` (N, channels), ``edge_index`` (2, E) rows (source j, target i), ``edge_attr``
+    (E, channels) → ``(x', edge_attr')`` of the same shapes.
+    """
+
+    def __init__(
+        self,
+        channels: int,
+        *,
+        aggr: Aggregation = "sum",
+        direction: Literal["both", "in"] = "both",
+        mlp_layers: int = 2,
+        activation: str = "silu",
+        norm: str | None = "layer",
+        dropout: float = 0.0,
+    ) -> None:
+        aggr = _check_aggr(aggr)
+        if direction not in ("both", "in"):
+            raise ValueError(f"direction: could not resolve {direction!r} among ['both', 'in']")
+        if channels < 1 or mlp_layers < 1:
+            raise ValueError(f"channels and mlp_layers must be ≥ 1, got {channels} and {mlp_layers}")
+        super().__init__(aggr=aggr)
+        self.channels = channels
+        self.direction = direction
+        self.aggr_names = [aggr] if isinstance(aggr, str) else list(aggr)
+        n_aggr = len(self.aggr_names) * (2 if direction == "both" else 1)
+        hidden = [channels] * (mlp_layers - 1)
+        options = dict(activation=activation, norm=norm, dropout=dropout)
+        self.edge_mlp = MLP([3 * channels, *hidden, channels], **options)
+        self.node_mlp = MLP([(1 + n_aggr) * channels, *hidden, channels], **options)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        self.edge_mlp.reset_parameters()
+        self.node_mlp.reset_parameters()
+
+    def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor) -> tuple[Tensor, Tensor]:
+        """Return updated ``(x, edge_attr)``; an empty graph gives empty edges and ``φ_n([h, 0])``."""
+        edge_attr = edge_attr + self.edge_updater(edge_index, x=x, edge_attr=edge_attr)
+        n = x.size(0)
+        x = x + self.propagate(edge_index, x=x, edge_attr=edge_attr, size=(n, n))
+        return x, edge_attr
+
+    def edge_update(self, x_i: Tensor, x_j: Tensor, edge_attr: Tensor) -> Tensor:
+        return self.edge_mlp(torch.cat([x_i, x_j, edge_attr], dim=-1))
+
+    def message(self, edge_attr: Tensor) -> Tensor:
+        return edge_attr
+
+    def aggregate(self, inputs: Tensor, index: Tensor, edge_index_j: Tensor, dim_size: int | None = None) -> Tensor:
+        incoming = self.aggr_module(inputs, index, dim_size=dim_size)
+        if self.direction == "in":
+            return incoming
+        outgoing = self.aggr_module(inputs, edge_index_j, dim_size=dim_size)
+        return torch.cat([incoming, outgoing], dim=-1)
+
+    def update(self, aggr_out: Tensor, x: Tensor) -> Tensor:
+        return self.node_mlp(torch.cat([x, aggr_out], dim=-1))
+
+    def __repr__(self) -> str:
+        aggr = self.aggr_names[0] if len(self.aggr_names) == 1 else self.aggr_names
+        return f"{self.__class__.__name__}({self.channels}, aggr={aggr!r}, direction={self.direction!r})"
