@@ -43,6 +43,8 @@ def assign_tracks(truth: pd.DataFrame, submission: pd.DataFrame) -> pd.DataFrame
     if extra.any():
         raise DataFormatError(f"submission: hit_id {submission['hit_id'][extra].iloc[0]} is not in the truth file")
     merged["track_id"] = merged["track_id"].astype(np.int64)
+    if "weight" in merged.columns:
+        merged["weight"] = merged["weight"].astype(np.float64)
     return merged
 
 
