@@ -11,6 +11,13 @@ from typing import Iterator
 __all__ = ["atomic_path", "atomic_torch_save"]
 
 
+def _default_mode() -> int:
+    """Permissions a plain ``open(path, "w")`` would give (0666 minus the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
@@ -22,6 +29,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, _default_mode())  # mkstemp creates 0600 files
     try:
         yield tmp_path
         os.replace(tmp_path, path)
