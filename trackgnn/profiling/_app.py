@@ -1,0 +1,159 @@
+"""Application characterisation: time, FLOPs, bytes and intensity per pipeline stage.
+
+A pipeline is a sequence of :class:`Stage` objects; each stage's ``run``
+takes the previous stage's output.  :func:`profile_stages` runs each stage
+once to warm up, ``repeats`` timed times inside an NVTX range named after the
+stage (so ``ncu --nvtx`` can attribute kernels to stages), and once more under
+``torch.profiler`` (operator times; kernel times on CUDA) and
+``FlopCounterMode``; it pairs the timing with the stage's analytic
+:class:`~trackgnn.profiling.Cost`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from trackgnn.profiling._counters import Cost
+
+__all__ = ["Stage", "StageProfile", "profile_stages", "launch_overhead", "nvtx_range"]
+
+
+@dataclass
+class Stage:
+    """One named step of the pipeline.
+
+    ``run(previous_output) -> output``; ``cost(input, output) -> Cost`` gives the
+    exact analytic count from the real modules and tensor shapes.
+    """
+
+    name: str
+    run: Callable[[Any], Any]
+    cost: Callable[[Any, Any], Cost]
+
+
+@dataclass
+class StageProfile:
+    name: str
+    time_s: float
+    times_s: list[float]
+    cost: Cost
+    n_ops: int
+    torch_flop_counter_flops: float
+    ops: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def gflops(self) -> float:
+        return self.cost.flops / self.time_s / 1e9
+
+    @property
+    def gbs(self) -> float:
+        return self.cost.bytes / self.time_s / 1e9
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "time_s": self.time_s, "times_s": self.times_s,
+                "flops": self.cost.flops, "bytes": self.cost.bytes,
+                "matmul_flops": self.cost.matmul_flops, "intensity": self.cost.intensity,
+                "gflops": self.gflops, "gbs": self.gbs, "n_ops": self.n_ops,
+                "torch_flop_counter_flops": self.torch_flop_counter_flops,
+                "cost": self.cost.to_dict(), "ops": self.ops}
+
+
+@contextlib.contextmanager
+def nvtx_range(name: str, enabled: bool):
+    """An NVTX push/pop range on CUDA (``ncu --nvtx-include name/``), a no-op elsewhere."""
+    if not enabled:
+        yield
+        return
+    import torch
+
+    torch.cuda.nvtx.range_push(name)
+    try:
+        yield
+    finally:
+        torch.cuda.nvtx.range_pop()
+
+
+def _sync(device: str) -> None:
+    if device == "cuda":
+        import torch
+
+        torch.cuda.synchronize()
+
+
+def launch_overhead(device: str, n: int = 2000) -> float:
+    """Seconds per trivial operator launch, measured (CPU: eager dispatch; CUDA: kernel launch)."""
+    import torch
+
+    x = torch.zeros(1, device=device)
+    for _ in range(50):
+        x.add_(1.0)
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(n):
+        x.add_(1.0)
+    _sync(device)
+    return (time.perf_counter() - start) / n
+
+
+def _top_ops(prof, device: str, top: int) -> tuple[list[dict[str, Any]], int]:
+    """Operators by self time, and the number of launches: CUDA kernels on a GPU, aten calls on a CPU."""
+    from torch.autograd import DeviceType
+
+    rows = []
+    n_ops = 0
+    for evt in prof.key_averages():
+        self_dev = getattr(evt, "self_device_time_total", getattr(evt, "self_cuda_time_total", 0.0)) / 1e6
+        is_kernel = getattr(evt, "device_type", None) == DeviceType.CUDA
+        if (device == "cuda" and is_kernel) or (device != "cuda" and evt.key.startswith("aten::")):
+            n_ops += evt.count
+        rows.append({"name": evt.key, "count": evt.count, "self_cpu_s": evt.self_cpu_time_total / 1e6,
+                     "self_device_s": self_dev, "flops": float(getattr(evt, "flops", 0) or 0)})
+    key = "self_device_s" if device == "cuda" else "self_cpu_s"
+    rows.sort(key=lambda r: r[key], reverse=True)
+    return rows[:top], n_ops
+
+
+def profile_stages(stages: Sequence[Stage], first_input: Any, device: str = "cpu", repeats: int = 3,
+                   top_ops: int = 8, progress: Callable[[str], None] = lambda _s: None,
+                   warmup: bool = True) -> list[StageProfile]:
+    """Profile ``stages`` in order; each stage's input is the previous stage's output.
+
+    Time is the median of ``repeats`` timed runs (after one warm-up run unless
+    ``warmup`` is False, with a
+    device synchronisation around each); operator tables come from one more
+    run under ``torch.profiler``, during which ``FlopCounterMode`` records
+    ``torch_flop_counter_flops`` (what torch's own counter sees: matmuls only).
+    """
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+    from torch.utils.flop_counter import FlopCounterMode
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device == "cuda" else [])
+    results = []
+    data = first_input
+    for stage in stages:
+        progress(stage.name)
+        with torch.inference_mode():
+            if warmup:
+                stage.run(data)
+                _sync(device)
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                with nvtx_range(stage.name, device == "cuda"):
+                    output = stage.run(data)
+                    _sync(device)
+                times.append(time.perf_counter() - start)
+            counter = FlopCounterMode(display=False)
+            with profile(activities=activities, with_flops=True) as prof, counter:
+                stage.run(data)
+                _sync(device)
+        ops, n_ops = _top_ops(prof, device, top_ops)
+        results.append(StageProfile(stage.name, statistics.median(times), times, stage.cost(data, output),
+                                    n_ops, float(counter.get_total_flops()), ops))
+        data = output
+    return results
