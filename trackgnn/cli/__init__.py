@@ -18,8 +18,13 @@ __all__ = ["main", "cli"]
 
 # command name -> "module:attribute" of a click.Command
 _COMMANDS: dict[str, str] = {
+    "roofline": "trackgnn.cli._roofline:roofline",
     "simulate": "trackgnn.cli._simulate:simulate",
     "score": "trackgnn.cli._score:score",
+    "train": "trackgnn.cli._train:train",
+    "infer": "trackgnn.cli._infer:infer",
+    "evaluate": "trackgnn.cli._evaluate:evaluate",
+    "reconstruct": "trackgnn.cli._reconstruct:reconstruct",
 }
 
 

@@ -2,6 +2,16 @@
 
 from trackgnn.evaluation._matching import assign_tracks, majority_tracks, match_tracks, score_event
 from trackgnn.evaluation._weights import is_primary, order_weight_table, pt_weight, weight_hits
+from trackgnn.evaluation._performance import (
+    DEFAULT_ETA_BINS,
+    DEFAULT_PT_BINS,
+    TrackingCounts,
+    TrackingRates,
+    reconstructable,
+    track_eta,
+    tracking_counts,
+)
+from trackgnn.evaluation._plots import plot_efficiency, plot_event_display, plot_fake_duplicate
 
 __all__ = [
     "assign_tracks",
@@ -12,4 +22,14 @@ __all__ = [
     "pt_weight",
     "score_event",
     "weight_hits",
+    "DEFAULT_ETA_BINS",
+    "DEFAULT_PT_BINS",
+    "TrackingCounts",
+    "TrackingRates",
+    "reconstructable",
+    "track_eta",
+    "tracking_counts",
+    "plot_efficiency",
+    "plot_event_display",
+    "plot_fake_duplicate",
 ]

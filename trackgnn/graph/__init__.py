@@ -1,1 +1,37 @@
-"""trackgnn.graph"""
+"""Graph construction: exact fixed-radius neighbour search backends, edge orientation, truth, metrics."""
+
+from trackgnn.graph._backends import BACKENDS, knn_within_radius, register_backend, resolve_backend
+from trackgnn.graph._edge_features import EDGE_FEATURES, edge_geometry
+from trackgnn.graph._filter import EdgeFilterNet, FilterModelConfig, edge_scores, select_edges
+from trackgnn.graph._build import edge_labels, orient_edges, radius_graph, truth_edge_mask
+from trackgnn.graph._metrics import (
+    PT_BINS,
+    EdgeCounts,
+    edge_counts,
+    edge_metrics,
+    edge_summary,
+    summarize_edge_counts,
+)
+
+__all__ = [
+    "EDGE_FEATURES",
+    "edge_geometry",
+    "EdgeFilterNet",
+    "FilterModelConfig",
+    "edge_scores",
+    "select_edges",
+    "BACKENDS",
+    "PT_BINS",
+    "EdgeCounts",
+    "edge_counts",
+    "edge_labels",
+    "edge_metrics",
+    "edge_summary",
+    "knn_within_radius",
+    "orient_edges",
+    "radius_graph",
+    "register_backend",
+    "resolve_backend",
+    "summarize_edge_counts",
+    "truth_edge_mask",
+]

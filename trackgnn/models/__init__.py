@@ -1,1 +1,8 @@
-"""trackgnn.models"""
+"""Networks: the MLP block, the Interaction Network layer and GNN, the triplet classifier."""
+
+from trackgnn.models._interaction_conv import InteractionNetworkConv
+from trackgnn.models._interaction_gnn import InteractionGNN
+from trackgnn.models._mlp import ACTIVATIONS, MLP, resolve_activation
+from trackgnn.models._triplet_classifier import TripletClassifier
+
+__all__ = ["ACTIVATIONS", "InteractionGNN", "InteractionNetworkConv", "MLP", "TripletClassifier", "resolve_activation"]

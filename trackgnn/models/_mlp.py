@@ -121,8 +121,11 @@ class MLP(nn.Sequential):
                 module.reset_parameters()
 
     def forward(self, x: Tensor) -> Tensor:  # noqa: D102 - nn.Sequential semantics
-        if x.shape[0] == 0:  # BatchNorm refuses empty batches; an empty input has an empty output
-            return x.new_zeros((0, self.out_channels))
+        if x.shape[0] == 0 and self.norm == "batch":
+            # BatchNorm refuses empty batches: return the empty output, still connected to every
+            # parameter so that data-parallel gradient reduction sees them all
+            anchor = sum(p.sum() for p in self.parameters()) * 0.0
+            return x.new_zeros((0, self.out_channels)) + anchor
         return super().forward(x)
 
     def __repr__(self) -> str:

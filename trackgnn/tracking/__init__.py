@@ -1,1 +1,29 @@
-"""trackgnn.tracking"""
+"""From scored hit graphs to tracks: triplets, track builders, TrackML submissions."""
+
+from trackgnn.tracking._connected_components import connected_components
+from trackgnn.tracking._dbscan import dbscan
+from trackgnn.tracking._graph import ScoredGraph
+from trackgnn.tracking._labels import compact_labels
+from trackgnn.tracking._registry import TRACK_BUILDERS, TrackBuilder, build_tracks, resolve_track_builder
+from trackgnn.tracking._submission import to_submission
+from trackgnn.tracking._triplet_geometry import TRIPLET_FEATURES, triplet_features
+from trackgnn.tracking._triplets import build_triplets, triplet_hits, triplet_truth
+from trackgnn.tracking._walkthrough import walkthrough
+
+__all__ = [
+    "ScoredGraph",
+    "TRACK_BUILDERS",
+    "TRIPLET_FEATURES",
+    "TrackBuilder",
+    "build_tracks",
+    "build_triplets",
+    "compact_labels",
+    "connected_components",
+    "dbscan",
+    "resolve_track_builder",
+    "to_submission",
+    "triplet_features",
+    "triplet_hits",
+    "triplet_truth",
+    "walkthrough",
+]

@@ -1,0 +1,156 @@
+"""From nothing to tracks: simulate, train embedding → filter → GNN with one command, evaluate, reconstruct.
+
+Tiny models on low-pile-up events; a few minutes of CPU at most.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.embedding.conftest import write_config
+from tests.gnn.conftest import _register, gnn_config
+from trackgnn.cli import main
+
+_register()
+
+
+def _run(argv, capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    """A trained chain: configs in ``root``, raw events simulated by the GNN's bootstrap."""
+    root = tmp_path_factory.mktemp("e2e")
+    emb = write_config("tiny_embedding.yaml", root, input_dir=str(root / "raw"))
+    filt = write_config("tiny_filter.yaml", root)
+    gnn = gnn_config(root, root / "runs" / "filter", upstream=[str(emb), str(filt)],
+                     simulation={"seed": 11, "pileup": 10}, stage_dir=str(root / "runs" / "gnn"),
+                     model={"hidden_channels": 24, "num_iterations": 3},
+                     triplets={"hidden_channels": 24}, training={"max_epochs": 20, "lr": 0.005})
+    return root, gnn
+
+
+def test_one_command_simulates_and_trains_every_stage(pipeline, capsys):
+    root, gnn = pipeline
+    code, out, err = _run(["train", gnn], capsys)
+    assert code == 0, err
+    assert "no TrackML events in" in err and "simulating the default dataset, 5 events" in err
+    assert "upstream embedding" in err and "upstream filter" in err
+    assert "gnn: best epoch" in out
+    assert (root / "runs" / "gnn" / "checkpoints" / "best.pt").is_file()
+    # a second run finds everything done
+    code, _, err = _run(["train", gnn], capsys)
+    assert code == 0 and "training already finished" in err and "simulating" not in err
+
+
+@pytest.fixture(scope="module")
+def evaluated(pipeline, tmp_path_factory):
+    root, gnn = pipeline
+    if not (root / "runs" / "gnn" / "checkpoints" / "best.pt").is_file():
+        pytest.skip("needs the trained pipeline of test_one_command_simulates_and_trains_every_stage")
+    out = root / "eval"
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", "--config", str(gnn), "--out", str(out), "--no-progress"])
+    assert exc.value.code == 0
+    return root, gnn, out
+
+
+def test_evaluate_reports_efficient_tracking_on_held_out_events(evaluated):
+    root, gnn, out = evaluated
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["events"] == [1004]  # the held-out test split
+    tracks = metrics["tracks"]["pT > 1 GeV, >= 5 hits"]
+    assert tracks["n_particles"] >= 20
+    assert tracks["efficiency"][0] >= 0.8
+    assert tracks["fake_rate"][0] <= 0.1
+    assert metrics["edges"]["gnn"]["overall"]["purity"] >= 0.8
+    assert 0.0 < metrics["trackml_score"]["mean"] <= 1.0
+    assert set(metrics["seconds_per_event"]) >= {"preprocessing", "embedding", "filter", "gnn", "track_building"}
+    for name in ("efficiency", "fake_duplicate", "event_display"):
+        assert (out / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+        assert json.loads((out / f"{name}.json").read_text())
+    submission = pd.read_csv(out / "submissions" / "event000001004-submission.csv")
+    hits = pd.read_csv(root / "raw" / "event000001004-hits.csv")
+    assert list(submission.columns) == ["event_id", "hit_id", "track_id"]
+    assert sorted(submission["hit_id"]) == sorted(hits["hit_id"])
+
+
+def test_evaluate_on_real_format_files(evaluated, tmp_path, capsys):
+    """csv.gz, no cells file, particles without particle_type (the first TrackML release)."""
+    root, gnn, out = evaluated
+    from trackgnn.data import event_prefix, load_event, write_event
+
+    hits, particles, truth = load_event(event_prefix(root / "raw", 1004), parts=("hits", "particles", "truth"))
+    real = tmp_path / "real"
+    write_event(event_prefix(real, 1004), hits=hits, particles=particles.drop(columns=["particle_type"]),
+                truth=truth, compress=True)
+    assert sorted(p.name for p in real.iterdir()) == [
+        "event000001004-hits.csv.gz", "event000001004-particles.csv.gz", "event000001004-truth.csv.gz"]
+    code, printed, err = _run(["evaluate", "--config", gnn, "--data", real, "--out", tmp_path / "eval",
+                               "--no-progress"], capsys)
+    assert code == 0, err
+    assert "TrackML score (exact, all hits)" in printed and "pT > 1 GeV, >= 5 hits" in printed
+    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert metrics["tracks"]["pT > 1 GeV, >= 5 hits"]["efficiency"][0] >= 0.6  # no cell features here
+
+
+def test_reconstruct_hits_only(evaluated, tmp_path, capsys):
+    root, gnn, _ = evaluated
+    data = tmp_path / "hits"
+    data.mkdir()
+    for event_id in (1003, 1004):
+        shutil.copy(root / "raw" / f"event{event_id:09d}-hits.csv", data)
+    code, printed, err = _run(["reconstruct", "--config", gnn, "--data", data, "--out", tmp_path / "out",
+                               "--no-progress"], capsys)
+    assert code == 0, err
+    submission = pd.read_csv(tmp_path / "out" / "submission.csv")
+    n_hits = sum(len(pd.read_csv(p)) for p in data.iterdir())
+    assert len(submission) == n_hits and not submission.duplicated(["event_id", "hit_id"]).any()
+    assert sorted(submission["event_id"].unique()) == [1003, 1004]
+    assert "2 events" in printed
+    timing = json.loads((tmp_path / "out" / "timing.json").read_text())
+    assert timing["n_events"] == 2
+    # sharded over two worker processes: the same submission
+    code, _, err = _run(["reconstruct", "--config", gnn, "--data", data, "--out", tmp_path / "out2",
+                         "--workers", 2, "--no-progress"], capsys)
+    assert code == 0, err
+    assert pd.read_csv(tmp_path / "out2" / "submission.csv").equals(submission)
+
+
+def test_clear_errors_for_bad_checkpoints_and_missing_truth(evaluated, tmp_path, capsys):
+    root, gnn, _ = evaluated
+    bad = tmp_path / "ckpt"
+    for stage in ("embedding", "filter", "gnn"):
+        (bad / stage).mkdir(parents=True)
+        shutil.copy(root / "runs" / stage / "checkpoints" / "best.pt", bad / stage / "best.pt")
+    (bad / "gnn" / "best.pt").write_bytes(b"not a checkpoint")
+    code, _, err = _run(["evaluate", "--config", gnn, "--checkpoint-dir", bad, "--no-progress"], capsys)
+    assert code == 2 and err.startswith("error: ") and "gnn/best.pt: corrupt or unreadable checkpoint" in err
+    hits_only = tmp_path / "hits"
+    hits_only.mkdir()
+    shutil.copy(root / "raw" / "event000001004-hits.csv", hits_only)
+    code, _, err = _run(["evaluate", "--config", gnn, "--data", hits_only, "--out", tmp_path / "e",
+                         "--no-progress"], capsys)
+    assert code == 2 and "event000001004-truth.csv: not found; evaluation needs truth" in err
+
+
+def test_event_without_hits_gives_an_empty_result(evaluated):
+    root, gnn, _ = evaluated
+    from trackgnn.data import load_event
+    from trackgnn.gnn import InferenceChain
+
+    hits, cells = load_event(root / "raw" / "event000001004", parts=("hits", "cells"))
+    chain = InferenceChain(gnn, device="cpu")
+    result = chain.run(1004, hits.iloc[:0], cells.iloc[:0])
+    assert result.labels.shape == (0,) and result.data is None
+    one = chain.run(1004, hits.iloc[:1], cells.iloc[:0])
+    assert np.array_equal(one.labels, [-1])

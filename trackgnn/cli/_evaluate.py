@@ -1,0 +1,141 @@
+"""``trackgnn evaluate``: the whole chain on held-out events with truth; metrics, plots, submissions."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import click
+
+__all__ = ["evaluate", "format_report"]
+
+
+def _pct(value) -> str:
+    return "    n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:7.2f}"
+
+
+def _rate(pair) -> str:
+    value, error = pair
+    if value is None or math.isnan(value):
+        return f"{'n/a':>16}"
+    return f"{100 * value:7.2f} ± {100 * error:5.2f}%"
+
+
+def _binned_rows(title: str, bins: list[float], binned: dict, unit: str) -> list[str]:
+    lines = [f"  {title}"]
+    for lo, hi, value, error, count in zip(bins[:-1], bins[1:], binned["value"], binned["error"], binned["count"]):
+        if count:
+            lines.append(f"    {lo:>6g} - {hi:<6g}{unit:<4}{_rate((value, error)):>18}   (n = {count})")
+    return lines
+
+
+def format_report(report, score_cut: float) -> str:
+    """The evaluation table (edges per stage, tracks per selection and bin, score, timing)."""
+    lines = [f"Evaluated {len(report.events)} events"
+             + (" (hits passing the training hard cuts; score over all hits)" if report.hard_cuts else " (all hits)")]
+    lines.append("")
+    lines.append("Edges after each stage (efficiency: truth edges kept / all truth edges; purity: same-particle)")
+    lines.append(f"  {'stage':<12}{'edges/event':>12}{'efficiency %':>14}{'purity %':>10}")
+    for stage, summary in report.edges.items():
+        overall = summary["overall"]
+        name = f"{stage} > {score_cut:g}" if stage == "gnn" else stage
+        lines.append(f"  {name:<12}{overall['edges_per_event']:>12.0f}{_pct(overall['efficiency']):>14}"
+                     f"{_pct(overall['purity']):>10}")
+    lines.append("")
+    first = next(iter(report.rates.values()), None)
+    lines.append(f"Tracks: {first.n_tracks if first else 0} with >= {report.min_track_hits} hits; efficiency: "
+                 "double-majority matched particles; fake: owned by no particle (> 50 % of hits);")
+    lines.append("  duplicate: owned tracks beyond the first per particle; not matched: tracks not double-majority "
+                 "matched (fakes + split pieces)")
+    lines.append(f"  {'particles':<24}{'n':>7}{'efficiency':>18}{'fake rate':>18}{'duplicate rate':>18}"
+                 f"{'not matched':>18}")
+    for name, rates in report.rates.items():
+        lines.append(f"  {name:<24}{rates.n_particles:>7}{_rate(rates.efficiency):>18}{_rate(rates.fake_rate):>18}"
+                     f"{_rate(rates.duplicate_rate):>18}{_rate(rates.unmatched_rate):>18}")
+    for name, rates in report.rates.items():
+        lines.append("")
+        lines.append(f"  {name}")
+        lines += _binned_rows("efficiency vs pT", rates.pt_bins, rates.efficiency_pt, "GeV")
+        lines += _binned_rows("efficiency vs eta", rates.eta_bins, rates.efficiency_eta, "")
+    if first is not None:
+        lines += [""] + _binned_rows("fake rate vs track eta (all tracks)", first.eta_bins, first.fake_rate_eta, "")
+    lines.append("")
+    per_event = ", ".join(f"{s:.4f}" for s in report.scores[:10]) + (" ..." if len(report.scores) > 10 else "")
+    lines.append(f"TrackML score (exact, all hits): {report.mean_score:.4f}   per event: {per_event}")
+    seconds = report.mean_seconds()
+    steps = "  ".join(f"{step} {value:.3f}" for step, value in seconds.items())
+    lines.append(f"Time per event [s]: {steps}  total {sum(seconds.values()):.3f}")
+    return "\n".join(lines)
+
+
+@click.command("evaluate")
+@click.option("--config", "config_path", default="configs/gnn.yaml", show_default=True,
+              type=click.Path(dir_okay=False), help="The GNN stage config (its upstream stages come with it).")
+@click.option("--data", "data_dir", default=None, type=click.Path(file_okay=False),
+              help="TrackML events with truth (csv or csv.gz). Default: the simulated test split.")
+@click.option("--checkpoint-dir", default=None, type=click.Path(file_okay=False),
+              help="Read checkpoints from DIR/<stage>/best.pt instead of each stage_dir.")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Output directory. Default: <gnn stage_dir>/evaluation.")
+@click.option("--events", "n_events", default=None, type=click.IntRange(min=1), help="Evaluate at most N events.")
+@click.option("--hard-cuts/--all-hits", default=True, show_default=True,
+              help="Run on the hits passing the training hard cuts (the score still covers all hits).")
+@click.option("--min-track-hits", default=3, show_default=True, type=click.IntRange(min=1),
+              help="Shortest track counted in efficiency, fake and duplicate rates.")
+@click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def evaluate(config_path, data_dir, checkpoint_dir, out_dir, n_events, hard_cuts, min_track_hits, device,
+             progress) -> None:
+    """Run the whole chain on held-out events and report edge, track and timing metrics.
+
+    Prints a table; writes metrics.json, PNG plots (efficiency vs pT and eta, fake and duplicate
+    rates, an event display) with a JSON of their numbers, and one submission CSV per event.
+    """
+    import json
+
+    from tqdm import tqdm
+
+    from trackgnn.evaluation import plot_efficiency, plot_event_display, plot_fake_duplicate
+    from trackgnn.gnn import InferenceChain, default_test_events, evaluate_chain, iter_raw_events
+    from trackgnn.io import atomic_path
+
+    chain = InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device)
+    if data_dir is None:
+        raw_dir, ids = default_test_events(chain)
+    else:
+        raw_dir, ids = Path(data_dir), None
+    events = iter_raw_events(raw_dir, ids, need_truth=True)
+    out = Path(out_dir) if out_dir is not None else Path(chain.config.stage_dir) / "evaluation"
+    displayed: list[int] = []
+    bar = tqdm(desc="evaluate", unit="event", total=len(ids) if ids is not None else None, disable=not progress)
+
+    def on_event(event_id, hits, result, submission):
+        with atomic_path(out / "submissions" / f"event{event_id:09d}-submission.csv") as tmp:
+            submission.to_csv(tmp, index=False)
+        if not displayed:
+            plot_event_display(hits["x"].to_numpy(), hits["y"].to_numpy(), hits["z"].to_numpy(), result.labels,
+                               out / "event_display.png", title=f"event {event_id}: found tracks")
+            displayed.append(event_id)
+        bar.update(1)
+
+    def limited():
+        for k, event in enumerate(events):
+            if n_events is not None and k >= n_events:
+                return
+            yield event
+
+    report = evaluate_chain(chain, limited(), hard_cuts=hard_cuts, min_track_hits=min_track_hits,
+                            on_event=on_event)
+    bar.close()
+    if not report.events:
+        click.echo("no events evaluated")
+        return
+    plot_efficiency(report.rates, out / "efficiency.png")
+    plot_fake_duplicate(report.rates, out / "fake_duplicate.png")
+    record = report.to_dict()
+    record["config"] = str(config_path)
+    record["data"] = str(raw_dir)
+    with atomic_path(out / "metrics.json") as tmp:
+        tmp.write_text(json.dumps(record, indent=1, allow_nan=False) + "\n")
+    click.echo(format_report(report, chain.config.score_cut))
+    click.echo(f"metrics, plots and submissions in {out}")

@@ -1,0 +1,64 @@
+"""The metric-learning embedding network: hit features → points in an N-dim space."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+from trackgnn.embedding._mlp import ACTIVATIONS, MLP
+
+__all__ = ["EmbeddingModelConfig", "EmbeddingNet"]
+
+
+@dataclass
+class EmbeddingModelConfig:
+    """``model:`` block of the embedding stage.
+
+    Attributes
+    ----------
+    hidden, n_layers : int
+        Width and number of hidden layers.
+    out_dim : int
+        Dimension of the embedding space.
+    norm : {'layer', 'batch', 'none'}
+    activation : {'relu', 'silu', 'tanh', 'gelu'}
+    normalize : bool
+        Project embeddings onto the unit sphere.
+    """
+
+    hidden: int = 256
+    n_layers: int = 4
+    out_dim: int = 8
+    norm: Literal["layer", "batch", "none"] = "layer"
+    activation: str = "tanh"
+    normalize: bool = False
+
+    def __post_init__(self) -> None:
+        if self.hidden < 1 or self.n_layers < 1 or self.out_dim < 1:
+            raise ValueError(f"hidden, n_layers and out_dim must be >= 1, got "
+                             f"{self.hidden}, {self.n_layers}, {self.out_dim}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation: could not resolve {self.activation!r} among {sorted(ACTIVATIONS)}")
+
+
+class EmbeddingNet(nn.Module):
+    """Map hit features ``(n_hits, in_dim)`` to embeddings ``(n_hits, out_dim)``."""
+
+    def __init__(self, in_dim: int, config: EmbeddingModelConfig) -> None:
+        super().__init__()
+        self.mlp = MLP(in_dim, config.hidden, config.out_dim, config.n_layers, config.norm,
+                       config.activation)
+        self.normalize = config.normalize
+
+    def reset_parameters(self) -> None:
+        self.mlp.reset_parameters()
+
+    def forward(self, x: Tensor) -> Tensor:
+        out = self.mlp(x)
+        return nn.functional.normalize(out, dim=-1) if self.normalize else out
+
+    def __repr__(self) -> str:
+        return f"EmbeddingNet({self.mlp!r}, normalize={self.normalize})"

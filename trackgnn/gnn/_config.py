@@ -1,0 +1,181 @@
+"""Typed settings of the GNN stage: the network, the triplet step, track building, the loss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from trackgnn.simulation import SimulationConfig
+from trackgnn.stages import StageConfig
+
+__all__ = ["EDGE_FEATURES", "GNNModelConfig", "GNNStageConfig", "TrackBuildingConfig", "TripletConfig"]
+
+def _edge_features() -> tuple[str, ...]:
+    from trackgnn.graph import EDGE_FEATURES as GEOMETRY
+
+    return (*GEOMETRY, "phi_slope", "filter_score")
+
+
+#: Per-edge input features a config may name in ``model.edge_features``: the filter's edge
+#: geometry (:data:`trackgnn.graph.EDGE_FEATURES`), ``phi_slope`` and ``filter_score``.
+EDGE_FEATURES: tuple[str, ...] = _edge_features()
+
+
+@dataclass
+class GNNModelConfig:
+    """``model:`` block: the :class:`~trackgnn.models.InteractionGNN` (see its parameters).
+
+    Attributes
+    ----------
+    edge_features : list of str
+        Per-edge inputs among :data:`EDGE_FEATURES` (see :func:`~trackgnn.gnn.edge_feature_matrix`):
+        differences ``dr``, ``dphi``, ``dz``, ``deta`` between the two hits, the beam-line
+        intercept ``z0``, the ``embedding_distance``, ``phi_slope`` (dφ/dr) and the
+        ``filter_score``.
+    """
+
+    hidden_channels: int = 64
+    num_iterations: int = 8
+    aggr: list[str] = field(default_factory=lambda: ["sum", "max"])
+    direction: Literal["both", "in"] = "both"
+    mlp_layers: int = 2
+    head_layers: int = 3
+    activation: str = "silu"
+    norm: Literal["layer", "batch", "none"] = "layer"
+    dropout: float = 0.0
+    share_weights: bool = False
+    checkpointing: bool = False
+    edge_features: list[str] = field(default_factory=lambda: ["dr", "dphi", "dz", "deta", "z0", "phi_slope"])
+
+    def __post_init__(self) -> None:
+        from trackgnn.models import InteractionGNN
+
+        unknown = [f for f in self.edge_features if f not in EDGE_FEATURES]
+        if unknown:
+            raise ValueError(f"edge_features: could not resolve {unknown[0]!r} among {list(EDGE_FEATURES)}")
+        self.build(1)  # every other value is checked by the network's constructor
+
+    def build(self, node_features: int):
+        """The network for ``node_features`` inputs per hit."""
+        from trackgnn.models import InteractionGNN
+
+        return InteractionGNN(
+            node_features,
+            edge_features=len(self.edge_features),
+            hidden_channels=self.hidden_channels,
+            num_iterations=self.num_iterations,
+            aggr=self.aggr,
+            direction=self.direction,
+            mlp_layers=self.mlp_layers,
+            head_layers=self.head_layers,
+            activation=self.activation,
+            norm=None if self.norm == "none" else self.norm,
+            dropout=self.dropout,
+            share_weights=self.share_weights,
+            checkpointing=self.checkpointing,
+        )
+
+
+@dataclass
+class TripletConfig:
+    """``triplets:`` block: a classifier of edge pairs trained with the GNN (its own loss term).
+
+    Attributes
+    ----------
+    enabled : bool
+        Train and use the triplet classifier.
+    loose_cut : float
+        Doublet score above which edges form triplets (below the track-building cut).
+    hidden_channels, num_layers : int
+        The triplet MLP over ``[e_in, e_out, h_middle, geometry, doublet scores]``.
+    loss_weight : float
+        Weight of the triplet loss relative to the edge loss.
+    pos_weight : float
+        Weight of true triplets in their binary cross-entropy.
+    max_triplets : int or None
+        Triplets drawn at random per training event (bounds memory; null: all).
+    """
+
+    enabled: bool = True
+    loose_cut: float = 0.1
+    hidden_channels: int = 64
+    num_layers: int = 3
+    loss_weight: float = 1.0
+    pos_weight: float = 1.0
+    max_triplets: int | None = 500_000
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.loose_cut <= 1:
+            raise ValueError(f"loose_cut must be in [0, 1], got {self.loose_cut}")
+        if self.hidden_channels < 1 or self.num_layers < 1:
+            raise ValueError(f"hidden_channels and num_layers must be >= 1, got {self.hidden_channels}, "
+                             f"{self.num_layers}")
+        if self.loss_weight < 0 or self.pos_weight <= 0:
+            raise ValueError(f"loss_weight must be >= 0 and pos_weight > 0, got {self.loss_weight}, "
+                             f"{self.pos_weight}")
+        if self.max_triplets is not None and self.max_triplets < 1:
+            raise ValueError(f"max_triplets must be >= 1 or null, got {self.max_triplets}")
+
+
+@dataclass
+class TrackBuildingConfig:
+    """``tracking:`` block: a builder of :data:`trackgnn.tracking.TRACK_BUILDERS` and its options.
+
+    ``options`` are checked against the builder's keyword arguments (unknown names and
+    wrong types are errors listing the allowed ones).
+    """
+
+    method: str = "walkthrough"
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.builder()
+
+    def builder(self):
+        """The configured :class:`trackgnn.tracking.TrackBuilder`."""
+        from trackgnn.tracking import TrackBuilder
+
+        return TrackBuilder(self.method, self.options)
+
+
+@dataclass
+class GNNStageConfig(StageConfig):
+    """GNN stage YAML (``input_dir`` is the filter stage's ``stage_dir``).
+
+    Attributes
+    ----------
+    upstream : list of Path
+        The configs of the earlier stages, in order (embedding, filter).  When the
+        input does not exist yet, ``trackgnn train`` simulates the embedding stage's raw
+        dataset if it is missing and trains and runs these stages first.
+    simulation : SimulationConfig
+        The dataset simulated for that bootstrap (default: full pile-up, seed 0).
+    pos_weight : float
+        Weight of true edges (consecutive hits of one particle) in the binary cross-entropy.
+    skip_weight : float
+        Weight of edges joining non-consecutive hits of one particle (neither true nor
+        fake for track building; 0 leaves them out of the loss).
+    score_cut : float
+        Edge score above which an edge counts as kept in the metrics.
+    input_cut : float
+        Drop input edges whose filter score is below this (0 keeps all).
+    """
+
+    upstream: list[Path] = field(default_factory=list)
+    simulation: SimulationConfig = field(default_factory=SimulationConfig)
+    model: GNNModelConfig = field(default_factory=GNNModelConfig)
+    triplets: TripletConfig = field(default_factory=TripletConfig)
+    tracking: TrackBuildingConfig = field(default_factory=TrackBuildingConfig)
+    pos_weight: float = 2.0
+    skip_weight: float = 0.0
+    score_cut: float = 0.5
+    input_cut: float = 0.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.pos_weight <= 0 or self.skip_weight < 0:
+            raise ValueError(f"pos_weight must be > 0 and skip_weight >= 0, got {self.pos_weight}, "
+                             f"{self.skip_weight}")
+        if not 0 <= self.score_cut <= 1 or not 0 <= self.input_cut <= 1:
+            raise ValueError(f"score_cut and input_cut must be in [0, 1], got {self.score_cut}, {self.input_cut}")

@@ -1,0 +1,84 @@
+"""The GNN stage: Interaction Network edge scores, triplet scores and tracks per event."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from trackgnn.gnn._config import GNNStageConfig
+from trackgnn.stages import Stage, config_record
+
+__all__ = ["GNNStage"]
+
+
+class GNNStage(Stage):
+    """Scores the filter graph's edges (and its triplets) and builds tracks.
+
+    Output events are the input events with ``edge_score`` (GNN score; the filter's is
+    kept as ``edge_filter_score``), ``edge_kept`` (score above ``score_cut``),
+    ``triplet_index`` (2, T) / ``triplet_score`` (T,) when the triplet head is on, and
+    ``track_label`` (N,) per hit (−1: no track) from the configured track builder.
+    """
+
+    name = "gnn"
+    config_class = GNNStageConfig
+
+    def __init__(self) -> None:
+        self._log: Callable[[str], None] = print
+
+    def network(self, config: GNNStageConfig):
+        """A freshly initialised :class:`~trackgnn.gnn.EdgeTripletNetwork` for ``config``."""
+        from trackgnn.gnn._network import EdgeTripletNetwork
+
+        model = config.model
+        return EdgeTripletNetwork(
+            model.build(len(config.node_features)),
+            triplet_hidden=config.triplets.hidden_channels,
+            triplet_layers=config.triplets.num_layers if config.triplets.enabled else 0,
+            loose_cut=config.triplets.loose_cut,
+            activation=model.activation,
+            norm=None if model.norm == "none" else model.norm,
+        )
+
+    def fingerprint(self, config: GNNStageConfig) -> dict:
+        record = config_record(config)
+        return {key: record[key] for key in ("model", "node_features", "node_scales", "triplets")}
+
+    def prepare_inputs(self, config: GNNStageConfig, is_main: bool = True) -> Path:
+        """Run the upstream bootstrap (simulation, embedding, filter) when the input is missing."""
+        if is_main:
+            from trackgnn.gnn._bootstrap import ensure_upstream
+
+            ensure_upstream(config, log=self._log)
+        return Path(config.input_dir)
+
+    def prepare_event(self, config: GNNStageConfig, data):
+        """``x`` plus the ``input_cut`` on the filter score."""
+        data = super().prepare_event(config, data)
+        if config.input_cut > 0 and "edge_score" in data:
+            from trackgnn.graph import select_edges
+
+            data = select_edges(data, data.edge_score >= config.input_cut)
+        return data
+
+    def build_task(self, config: GNNStageConfig):
+        from trackgnn.gnn._task import GNNTask
+
+        return GNNTask(self.network(config), config)
+
+    def train(self, config: GNNStageConfig, restart: bool = False, log: Callable[[str], None] = print) -> dict:
+        self._log = log  # the upstream bootstrap in prepare_inputs reports through it
+        return super().train(config, restart=restart, log=log)
+
+    def load_inference(self, config: GNNStageConfig, device: str = "cpu") -> Callable:
+        from trackgnn.gnn._infer import GNNInference
+
+        state = self.best_checkpoint(config)
+        return GNNInference.from_state(self, config, state, device)
+
+    def event_counts(self, data):
+        """Edge counts of the kept edges (``edge_kept``) against the truth edges."""
+        from trackgnn.graph import edge_counts
+
+        mask = data.edge_kept if "edge_kept" in data else None
+        return edge_counts(data.edge_index, data.track_edges, data.particle_id, data.pt, edge_mask=mask)

@@ -1,0 +1,123 @@
+"""The GNN's training task: weighted edge BCE plus the triplet BCE, and validation metrics."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from trackgnn.gnn._config import GNNStageConfig
+from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets, hit_positions
+from trackgnn.gnn._network import EdgeTripletNetwork, EdgeTripletOutput
+from trackgnn.tracking import triplet_truth
+
+__all__ = ["GNNTask"]
+
+
+def _f1(a: float, b: float) -> float:
+    return 2 * a * b / (a + b) if a + b > 0 else 0.0
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+class GNNTask:
+    """:class:`trackgnn.training.TrainingTask` of the GNN stage.
+
+    Edge loss: binary cross-entropy on truth edges (consecutive hits of one particle)
+    weighted ``pos_weight``, fake edges 1, and same-particle edges that skip hits
+    ``skip_weight``.  Triplet loss (``triplets.enabled``, times ``loss_weight``): binary
+    cross-entropy of the triplet head, true when both edges are truth edges (three
+    consecutive hits), weighted ``triplets.pos_weight``; triplets of one particle that are
+    not consecutive (a skip edge, or two hits of one layer) weigh ``skip_weight``.
+    """
+
+    metric_names = ("val_loss", "efficiency", "purity", "f1", "triplet_loss", "triplet_efficiency",
+                    "triplet_purity")
+    default_monitor = ("val_loss", "min")
+
+    def __init__(self, model: EdgeTripletNetwork, config: GNNStageConfig) -> None:
+        self.model = model
+        self.config = config
+
+    # ------------------------------------------------------------------ pieces
+    def inputs(self, event, device) -> dict:
+        """Keyword arguments of :meth:`EdgeTripletNetwork.forward` for ``event`` on ``device``."""
+        edge_attr = edge_feature_matrix(event, event.edge_index, self.config.model.edge_features)
+        return {
+            "x": event.x.to(device),
+            "edge_index": event.edge_index.to(device),
+            "edge_attr": None if edge_attr is None else edge_attr.to(device),
+            "pos": hit_positions(event).to(device) if self.config.triplets.enabled else None,
+        }
+
+    def losses(self, out: EdgeTripletOutput, event) -> tuple[Tensor, Tensor]:
+        """(edge loss, triplet loss) of one event; the triplet loss is 0 without triplets."""
+        cfg = self.config
+        device = out.edge_logits.device
+        true, same = (t.to(device) for t in edge_targets(event, event.edge_index))
+        weight = torch.where(true, torch.tensor(cfg.pos_weight, device=device),
+                             torch.where(same, torch.tensor(cfg.skip_weight, device=device),
+                                         torch.tensor(1.0, device=device)))
+        bce = nn.functional.binary_cross_entropy_with_logits(out.edge_logits, true.float(), reduction="none")
+        edge_loss = (weight * bce).sum() / weight.sum().clamp_min(1e-12)
+        if out.triplet_logits.numel() == 0:
+            return edge_loss, out.triplet_logits.sum() * 0.0
+        target = triplet_truth(true, out.triplets)
+        one_particle = triplet_truth(same, out.triplets)
+        weight = torch.where(target, torch.tensor(cfg.triplets.pos_weight, device=device),
+                             torch.where(one_particle, torch.tensor(cfg.skip_weight, device=device),
+                                         torch.tensor(1.0, device=device)))
+        bce = nn.functional.binary_cross_entropy_with_logits(out.triplet_logits, target.float(), reduction="none")
+        triplet_loss = (weight * bce).sum() / weight.sum().clamp_min(1e-12)
+        return edge_loss, triplet_loss
+
+    # ---------------------------------------------------------------- protocol
+    def training_step(self, model: nn.Module, event, generator: torch.Generator) -> Tensor:
+        device = next(self.model.parameters()).device
+        out = model(**self.inputs(event, device), max_triplets=self.config.triplets.max_triplets,
+                    generator=generator)
+        edge_loss, triplet_loss = self.losses(out, event)
+        return edge_loss + self.config.triplets.loss_weight * triplet_loss
+
+    def validate(self, model: nn.Module, events: Sequence) -> dict[str, float]:
+        """Edge efficiency (truth edges of the input kept) and purity (kept edges joining hits
+        of one particle) at ``score_cut``, the same for triplets at 0.5, and both losses
+        (``val_loss`` is the edge loss: early stopping follows the edge classifier)."""
+        cfg = self.config
+        device = next(self.model.parameters()).device
+        n = dict.fromkeys(("loss", "triplet_loss", "events", "true", "true_kept", "kept", "same_kept",
+                           "t_true", "t_true_kept", "t_same_kept", "t_kept"), 0.0)
+        for event in events:
+            out = model(**self.inputs(event, device))
+            edge_loss, triplet_loss = self.losses(out, event)
+            n["loss"] += float(edge_loss)
+            n["triplet_loss"] += float(triplet_loss)
+            n["events"] += 1
+            true, same = edge_targets(event, event.edge_index)
+            kept = torch.sigmoid(out.edge_logits).cpu() > cfg.score_cut
+            n["true"] += int(true.sum())
+            n["true_kept"] += int((true & kept).sum())
+            n["kept"] += int(kept.sum())
+            n["same_kept"] += int((same & kept).sum())
+            if out.triplet_logits.numel():
+                t_true = triplet_truth(true, out.triplets.cpu())
+                t_same = triplet_truth(same, out.triplets.cpu())
+                t_kept = out.triplet_logits.cpu() > 0
+                n["t_true"] += int(t_true.sum())
+                n["t_true_kept"] += int((t_true & t_kept).sum())
+                n["t_same_kept"] += int((t_same & t_kept).sum())
+                n["t_kept"] += int(t_kept.sum())
+        efficiency, purity = _ratio(n["true_kept"], n["true"]), _ratio(n["same_kept"], n["kept"])
+        return {
+            "val_loss": _ratio(n["loss"], n["events"]),
+            "efficiency": efficiency,
+            "purity": purity,
+            "f1": _f1(efficiency, purity) if not (math.isnan(efficiency) or math.isnan(purity)) else math.nan,
+            "triplet_loss": _ratio(n["triplet_loss"], n["events"]) if cfg.triplets.enabled else math.nan,
+            "triplet_efficiency": _ratio(n["t_true_kept"], n["t_true"]),
+            "triplet_purity": _ratio(n["t_same_kept"], n["t_kept"]),
+        }

@@ -1,0 +1,84 @@
+"""Radius graph on embedded hits: undirected, de-duplicated, oriented inner → outer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trackgnn.graph._backends import knn_within_radius
+
+__all__ = ["radius_graph", "orient_edges", "edge_labels", "truth_edge_mask"]
+
+
+def orient_edges(src: np.ndarray, dst: np.ndarray, order_key: np.ndarray) -> np.ndarray:
+    """Merge directed pairs into unique undirected edges pointing from low to high ``order_key``.
+
+    Parameters
+    ----------
+    src, dst : ndarray of shape (n_pairs,)
+        Hit indices; self-pairs are dropped, (i, j) and (j, i) become one edge.
+    order_key : ndarray of shape (n_hits,)
+        E.g. the hit's distance from the origin ``sqrt(r^2 + z^2)`` (mm), so edges run
+        inner → outer.  Ties are broken by hit index.
+
+    Returns
+    -------
+    ndarray of shape (2, n_edges), int64, sorted by (source, target).
+    """
+    src, dst = np.asarray(src, np.int64), np.asarray(dst, np.int64)
+    key = np.asarray(order_key)
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    swap = (key[src] > key[dst]) | ((key[src] == key[dst]) & (src > dst))
+    a, b = np.where(swap, dst, src), np.where(swap, src, dst)
+    n = int(key.shape[0])
+    code = np.unique(a * n + b)
+    return np.stack([code // n, code % n]) if n else np.zeros((2, 0), np.int64)
+
+
+def radius_graph(embedding, order_key, r: float, k: int, backend: str = "faiss",
+                 chunk_size: int | None = None, device: str = "cpu"):
+    """Edges between hits closer than ``r`` in embedding space (each hit's ``k`` nearest at most).
+
+    Parameters
+    ----------
+    embedding : Tensor of shape (n_hits, d)
+    order_key : Tensor or ndarray of shape (n_hits,)
+        Orientation key, see :func:`orient_edges`.
+    r, k, backend, chunk_size, device
+        See :func:`trackgnn.graph.knn_within_radius`.
+
+    Returns
+    -------
+    Tensor of shape (2, n_edges), int64.
+    """
+    import torch
+
+    src, dst = knn_within_radius(embedding, r, k, backend=backend, chunk_size=chunk_size,
+                                 device=device)
+    key = order_key.cpu().numpy() if torch.is_tensor(order_key) else np.asarray(order_key)
+    return torch.from_numpy(orient_edges(src, dst, key))
+
+
+def edge_labels(edge_index, particle_id):
+    """Tensor of shape (n_edges,), bool: both hits belong to the same (non-noise) particle."""
+    a, b = particle_id[edge_index[0]], particle_id[edge_index[1]]
+    return (a == b) & (a != 0)
+
+
+def truth_edge_mask(edge_index, track_edges, num_nodes: int):
+    """Which truth edges appear (in either orientation) in ``edge_index``.
+
+    Returns
+    -------
+    (found, is_truth) : Tensor of shape (n_truth_edges,) and (n_edges,), bool
+        ``found[t]``: truth edge ``t`` is in the graph; ``is_truth[e]``: edge ``e``
+        is a truth edge.
+    """
+    import torch
+
+    def codes(edges):
+        lo, hi = torch.minimum(edges[0], edges[1]), torch.maximum(edges[0], edges[1])
+        return lo * num_nodes + hi
+
+    graph, truth = codes(edge_index), codes(track_edges)
+    return torch.isin(truth, graph), torch.isin(graph, truth)

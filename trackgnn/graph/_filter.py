@@ -1,0 +1,80 @@
+"""Edge filter network: scores candidate edges from both hits' features and their embedding distance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["FilterModelConfig", "EdgeFilterNet", "edge_scores", "select_edges"]
+
+
+@dataclass
+class FilterModelConfig:
+    """``model:`` block of the filter stage (MLP width, depth, normalisation, activation)."""
+
+    hidden: int = 256
+    n_layers: int = 3
+    norm: Literal["layer", "batch", "none"] = "layer"
+    activation: str = "silu"
+
+    def __post_init__(self) -> None:
+        from trackgnn.embedding import ACTIVATIONS
+
+        if self.hidden < 1 or self.n_layers < 1:
+            raise ValueError(f"hidden and n_layers must be >= 1, got {self.hidden}, {self.n_layers}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation: could not resolve {self.activation!r} among {sorted(ACTIVATIONS)}")
+
+
+class EdgeFilterNet(nn.Module):
+    """Logit per edge from ``[x_src, x_dst, edge_attr]``.
+
+    Parameters
+    ----------
+    node_dim : int
+        Number of per-hit input features.
+    edge_dim : int
+        Number of per-edge features (e.g. :func:`trackgnn.graph.edge_geometry`, which
+        includes the embedding distance).
+    config : FilterModelConfig
+    """
+
+    def __init__(self, node_dim: int, edge_dim: int, config: FilterModelConfig) -> None:
+        super().__init__()
+        from trackgnn.embedding import MLP
+
+        self.mlp = MLP(2 * node_dim + edge_dim, config.hidden, 1, config.n_layers, config.norm,
+                       config.activation)
+
+    def reset_parameters(self) -> None:
+        self.mlp.reset_parameters()
+
+    def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor) -> Tensor:
+        """``x`` (n_hits, node_dim), ``edge_index`` (2, n_edges), ``edge_attr`` (n_edges, edge_dim)
+        → logits (n_edges,)."""
+        features = torch.cat([x[edge_index[0]], x[edge_index[1]], edge_attr], dim=1)
+        return self.mlp(features).squeeze(-1)
+
+    def __repr__(self) -> str:
+        return f"EdgeFilterNet({self.mlp!r})"
+
+
+def edge_scores(model: nn.Module, x: Tensor, edge_index: Tensor, edge_attr: Tensor,
+                chunk_size: int = 500_000) -> Tensor:
+    """Sigmoid scores of all edges, evaluated in chunks so memory stays bounded."""
+    parts = [torch.sigmoid(model(x, edge_index[:, s:s + chunk_size], edge_attr[s:s + chunk_size]))
+             for s in range(0, edge_index.shape[1], chunk_size)]
+    return torch.cat(parts) if parts else torch.zeros(0, device=x.device)
+
+
+def select_edges(data, keep: Tensor):
+    """Copy of event ``data`` keeping only edges where ``keep`` (and their ``y``/``edge_*`` attributes)."""
+    out = data.clone()
+    out.edge_index = data.edge_index[:, keep]
+    for key in data.keys():
+        if key == "y" or (key.startswith("edge_") and key != "edge_index"):
+            out[key] = data[key][keep]
+    return out

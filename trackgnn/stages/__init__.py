@@ -1,0 +1,29 @@
+"""Pipeline stages: registry, shared config, data module, train/infer contract."""
+
+from trackgnn.stages._base import Stage, config_record, find_producer_config, producer_command
+from trackgnn.stages._config import NODE_FEATURES, GraphConfig, StageConfig
+from trackgnn.stages._data import SPLITS, EventDataModule, node_feature_matrix
+from trackgnn.stages._report import format_edge_metrics, format_train_result, update_metrics_json
+from trackgnn.stages._registry import STAGES, register_stage, resolve_stage
+from trackgnn.stages._runner import ensure_stage_ready, load_stage_config
+
+__all__ = [
+    "NODE_FEATURES",
+    "SPLITS",
+    "STAGES",
+    "EventDataModule",
+    "GraphConfig",
+    "Stage",
+    "StageConfig",
+    "config_record",
+    "ensure_stage_ready",
+    "find_producer_config",
+    "format_edge_metrics",
+    "format_train_result",
+    "load_stage_config",
+    "node_feature_matrix",
+    "producer_command",
+    "register_stage",
+    "resolve_stage",
+    "update_metrics_json",
+]

@@ -1,0 +1,113 @@
+"""Embedding stage: raw TrackML events → preprocessed tensors → embedding → radius graph per event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from trackgnn.embedding import EmbeddingModelConfig, PairConfig
+from trackgnn.stages._base import Stage
+from trackgnn.stages._config import GraphConfig, StageConfig
+from trackgnn.stages._data import EventDataModule
+
+__all__ = ["EmbeddingStageConfig", "EmbeddingStage"]
+
+
+
+@dataclass
+class EmbeddingStageConfig(StageConfig):
+    """Embedding stage YAML.
+
+    ``input_dir`` is a raw TrackML directory; its first ``sum(data_split)`` events are
+    preprocessed once into ``processed_dir`` and reused by later runs.
+    """
+
+    processed_dir: Path = Path("data/processed")
+    model: EmbeddingModelConfig = field(default_factory=EmbeddingModelConfig)
+    pairs: PairConfig = field(default_factory=PairConfig)
+    graph: GraphConfig = field(default_factory=GraphConfig)
+
+
+class EmbeddingStage(Stage):
+    """Metric learning (hinge loss on random, true and hard-negative pairs) and graph construction.
+
+    Output events hold the input hits (hard cuts applied), their ``embedding``
+    ``(n_hits, out_dim)``, the radius graph ``edge_index`` (inner → outer),
+    ``y`` (both hits from one particle), ``edge_truth`` (the edge is a truth edge,
+    see :func:`trackgnn.processing.truth_edges`) and ``edge_dist`` (embedding distance).
+    """
+
+    name = "embedding"
+    config_class = EmbeddingStageConfig
+
+    def producer(self, config: EmbeddingStageConfig) -> str:
+        return f"trackgnn simulate --out {config.input_dir} --events {sum(config.data_split)}"
+
+    def _raw_ids(self, config: EmbeddingStageConfig) -> list[int]:
+        from trackgnn.errors import MissingInputError
+        from trackgnn.processing import raw_event_ids
+
+        ids = raw_event_ids(config.input_dir)
+        needed = sum(config.data_split)
+        if len(ids) < needed:
+            raise MissingInputError(f"{config.input_dir}: {len(ids)} events but data_split "
+                                    f"{list(config.data_split)} needs {needed}; create them with "
+                                    f"`{self.producer(config)}`")
+        return ids[:needed]
+
+    def prepare_inputs(self, config: EmbeddingStageConfig, is_main: bool = True) -> Path:
+        from trackgnn.processing import preprocess_dataset
+
+        if is_main:
+            preprocess_dataset(config.input_dir, config.processed_dir, self._raw_ids(config),
+                               progress=config.training.progress)
+        return Path(config.processed_dir)
+
+    def data_module(self, config: EmbeddingStageConfig, is_main: bool = True) -> EventDataModule:
+        from trackgnn.processing import event_file
+
+        directory = self.prepare_inputs(config, is_main)
+        files = [event_file(directory, i) for i in self._raw_ids(config)]
+        return EventDataModule(directory, config.data_split, config.hard_cuts, self.producer(config),
+                               flat_files=files)
+
+    def new_event_files(self, config: EmbeddingStageConfig, input_dir: Path, output_dir: Path) -> list[Path]:
+        """Preprocess the raw events of ``input_dir`` into ``output_dir/processed`` (reused)."""
+        from trackgnn.processing import preprocess_dataset
+
+        return preprocess_dataset(input_dir, Path(output_dir) / "processed",
+                                  progress=config.training.progress)
+
+    def _model(self, config: EmbeddingStageConfig):
+        from trackgnn.embedding import EmbeddingNet
+
+        return EmbeddingNet(len(config.node_features), config.model)
+
+    def build_task(self, config: EmbeddingStageConfig):
+        from trackgnn.embedding import EmbeddingTask
+
+        return EmbeddingTask(self._model(config), config.pairs, config.graph)
+
+    def load_inference(self, config: EmbeddingStageConfig, device: str = "cpu") -> Callable:
+        from trackgnn.embedding import EmbeddingTask
+        from trackgnn.graph import edge_labels, truth_edge_mask
+        from trackgnn.training import load_model_state
+
+        state = self.best_checkpoint(config)
+        model = self._model(config)
+        load_model_state(self.checkpoint_dir(config) / "best.pt", model, state["model"])
+        model.to(device).eval()
+        task = EmbeddingTask(model, config.pairs, config.graph)
+
+        def process(data):
+            embedding, edges = task.build_graph(data, device)
+            data.embedding = embedding
+            data.edge_index = edges
+            data.y = edge_labels(edges, data.particle_id)
+            data.edge_truth = truth_edge_mask(edges, data.track_edges, data.num_nodes)[1]
+            data.edge_dist = (embedding[edges[0]] - embedding[edges[1]]).norm(dim=-1)
+            del data.x
+            return data
+
+        return process

@@ -1,0 +1,146 @@
+"""Filter stage: an edge classifier that prunes the embedding graph before the GNN."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import torch
+from torch import nn
+
+from trackgnn.graph import FilterModelConfig
+from trackgnn.stages._base import Stage
+from trackgnn.stages._config import StageConfig
+
+__all__ = ["FilterStageConfig", "FilterStage", "FilterTask"]
+
+
+
+@dataclass
+class FilterStageConfig(StageConfig):
+    """Filter stage YAML (``input_dir`` is the embedding stage's ``stage_dir``).
+
+    Attributes
+    ----------
+    edges_per_batch : int or None
+        Edges drawn at random per training event (null: all).
+    pos_weight : float
+        Weight of same-particle edges in the binary cross-entropy.
+    score_cut : float
+        Edges scoring above this are kept.
+    """
+
+    model: FilterModelConfig = field(default_factory=FilterModelConfig)
+    edges_per_batch: int | None = 200_000
+    pos_weight: float = 2.0
+    score_cut: float = 0.5
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.edges_per_batch is not None and self.edges_per_batch < 1:
+            raise ValueError(f"edges_per_batch must be >= 1 or null, got {self.edges_per_batch}")
+        if self.pos_weight <= 0 or not 0 <= self.score_cut <= 1:
+            raise ValueError(f"pos_weight must be > 0 and score_cut in [0, 1], got "
+                             f"{self.pos_weight}, {self.score_cut}")
+
+
+class FilterTask:
+    """:class:`trackgnn.training.TrainingTask` of the filter: weighted BCE on same-particle labels ``y``."""
+
+    metric_names = ("val_loss", "efficiency", "purity", "f1")
+    default_monitor = ("val_loss", "min")
+
+    def __init__(self, model: nn.Module, config: FilterStageConfig) -> None:
+        self.model = model
+        self.config = config
+
+    def _loss(self, logits, y):
+        weight = torch.tensor(self.config.pos_weight, device=logits.device)
+        return nn.functional.binary_cross_entropy_with_logits(logits, y.float(), pos_weight=weight)
+
+    def training_step(self, model: nn.Module, event, generator: torch.Generator) -> torch.Tensor:
+        device = next(self.model.parameters()).device
+        edges, attr, y = event.edge_index, event.edge_attr, event.y
+        n = self.config.edges_per_batch
+        if n is not None and edges.shape[1] > n:
+            pick = torch.randperm(edges.shape[1], generator=generator)[:n]
+            edges, attr, y = edges[:, pick], attr[pick], y[pick]
+        logits = model(event.x.to(device), edges.to(device), attr.to(device))
+        return self._loss(logits, y.to(device))
+
+    def _evaluate(self, events: Sequence):
+        """Mean validation loss per edge and the edge counts after the score cut."""
+        from trackgnn.graph import edge_counts, edge_scores
+
+        device = next(self.model.parameters()).device
+        total, loss, n_edges = None, 0.0, 0
+        for event in events:
+            scores = edge_scores(self.model, event.x.to(device), event.edge_index.to(device),
+                                 event.edge_attr.to(device)).cpu()
+            logits = torch.logit(scores.clamp(1e-7, 1 - 1e-7))
+            loss += float(self._loss(logits, event.y)) * scores.numel()
+            n_edges += scores.numel()
+            counts = edge_counts(event.edge_index, event.track_edges, event.particle_id, event.pt,
+                                 edge_mask=scores > self.config.score_cut)
+            total = counts if total is None else total + counts
+        return loss / max(1, n_edges), total
+
+    def validate(self, model: nn.Module, events: Sequence) -> dict[str, float]:
+        from trackgnn.graph import edge_summary
+
+        loss, total = self._evaluate(events)
+        summary = edge_summary(total)
+        return {"val_loss": loss, **{k: summary[k] for k in ("efficiency", "purity", "f1")}}
+
+    def report(self, events: Sequence) -> dict:
+        """Per-pT-bin edge metrics after the score cut."""
+        from trackgnn.graph import summarize_edge_counts
+
+        _, total = self._evaluate(events)
+        return summarize_edge_counts(total) if total is not None else {}
+
+
+class FilterStage(Stage):
+    """Scores every embedding-graph edge; keeps those above ``score_cut``.
+
+    Output events are the input events with the kept edges only (``edge_index``,
+    ``y``, ``edge_dist``) and their ``edge_score``.
+    """
+
+    name = "filter"
+    config_class = FilterStageConfig
+
+    def prepare_event(self, config: FilterStageConfig, data):
+        """Scaled node features ``x`` and edge features ``edge_attr`` (:func:`trackgnn.graph.edge_geometry`)."""
+        from trackgnn.graph import edge_geometry
+
+        data = super().prepare_event(config, data)
+        data.edge_attr = edge_geometry(data, data.edge_index, data.edge_dist)
+        return data
+
+    def _model(self, config: FilterStageConfig):
+        from trackgnn.graph import EDGE_FEATURES, EdgeFilterNet
+
+        return EdgeFilterNet(len(config.node_features), len(EDGE_FEATURES), config.model)
+
+    def build_task(self, config: FilterStageConfig) -> FilterTask:
+        return FilterTask(self._model(config), config)
+
+    def load_inference(self, config: FilterStageConfig, device: str = "cpu") -> Callable:
+        from trackgnn.graph import edge_scores, select_edges
+        from trackgnn.training import load_model_state
+
+        state = self.best_checkpoint(config)
+        model = self._model(config)
+        load_model_state(self.checkpoint_dir(config) / "best.pt", model, state["model"])
+        model.to(device).eval()
+
+        def process(data):
+            scores = edge_scores(model, data.x.to(device), data.edge_index.to(device),
+                                 data.edge_attr.to(device)).cpu()
+            data.edge_score = scores
+            out = select_edges(data, scores > config.score_cut)
+            del out.x, out.edge_attr
+            return out
+
+        return process
