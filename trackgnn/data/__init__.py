@@ -4,7 +4,7 @@ The API mirrors the trackml library (``load_event``, ``load_dataset``) without d
 """
 
 from trackgnn.data._detectors import load_detectors
-from trackgnn.data._reader import event_prefix, list_events, load_dataset, load_event
+from trackgnn.data._reader import event_prefix, list_events, load_dataset, load_event, load_event_parts
 from trackgnn.data._schema import COLUMNS, PARTS
 from trackgnn.data._writer import write_csv, write_event
 
@@ -16,6 +16,7 @@ __all__ = [
     "load_dataset",
     "load_detectors",
     "load_event",
+    "load_event_parts",
     "write_csv",
     "write_event",
 ]

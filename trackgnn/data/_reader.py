@@ -19,7 +19,7 @@ import pandas as pd
 from trackgnn.data._schema import COLUMNS, FINITE_COLUMNS, OPTIONAL_COLUMNS, PARTS
 from trackgnn.errors import DataFormatError
 
-__all__ = ["load_event", "load_dataset", "list_events", "event_prefix", "read_part"]
+__all__ = ["load_event", "load_event_parts", "load_dataset", "list_events", "event_prefix", "read_part"]
 
 _EVENT_FILE = re.compile(r"(?:^|/)event(\d+)-(hits|cells|particles|truth)\.csv(\.gz)?$")
 
@@ -170,6 +170,17 @@ def load_event(
               for part, path in paths.items()}
     _check_event(frames, {part: str(path) for part, path in paths.items()})
     return tuple(frames[part] for part in parts)
+
+
+def load_event_parts(prefix: str | Path) -> tuple[pd.DataFrame | None, ...]:
+    """``(hits, cells, particles, truth)`` of one event; the optional parts are ``None`` when
+    their file is absent (hits are required).  Same validation as :func:`load_event`."""
+    present = ["hits"] + [
+        part for part in PARTS[1:]
+        if any(Path(f"{prefix}-{part}{suffix}").is_file() for suffix in (".csv", ".csv.gz"))
+    ]
+    frames = dict(zip(present, load_event(prefix, parts=present)))
+    return tuple(frames.get(part) for part in PARTS)
 
 
 def _path_opener(path: Path) -> Opener:

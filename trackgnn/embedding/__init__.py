@@ -1,14 +1,11 @@
 """Metric-learning embedding: hit features → a space where hits of one particle are close."""
 
 from trackgnn.embedding._loss import hinge_loss
-from trackgnn.embedding._mlp import ACTIVATIONS, MLP
 from trackgnn.embedding._model import EmbeddingModelConfig, EmbeddingNet
 from trackgnn.embedding._pairs import hard_negative_pairs, sample_pairs
 from trackgnn.embedding._task import EmbeddingTask, PairConfig, hit_order_key
 
 __all__ = [
-    "ACTIVATIONS",
-    "MLP",
     "EmbeddingModelConfig",
     "EmbeddingNet",
     "EmbeddingTask",

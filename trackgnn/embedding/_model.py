@@ -8,7 +8,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
-from trackgnn.embedding._mlp import ACTIVATIONS, MLP
+from trackgnn.models import ACTIVATIONS, MLP
 
 __all__ = ["EmbeddingModelConfig", "EmbeddingNet"]
 
@@ -49,8 +49,8 @@ class EmbeddingNet(nn.Module):
 
     def __init__(self, in_dim: int, config: EmbeddingModelConfig) -> None:
         super().__init__()
-        self.mlp = MLP(in_dim, config.hidden, config.out_dim, config.n_layers, config.norm,
-                       config.activation)
+        self.mlp = MLP([in_dim, *[config.hidden] * config.n_layers, config.out_dim],
+                       norm=None if config.norm == "none" else config.norm, activation=config.activation)
         self.normalize = config.normalize
 
     def reset_parameters(self) -> None:

@@ -44,8 +44,7 @@ def iter_raw_events(raw_dir: str | Path, event_ids: list[int] | None = None, *,
     need_truth : bool
         Raise :class:`DataFormatError` naming the file when an event has no truth or particles.
     """
-    from trackgnn.data import event_prefix, list_events
-    from trackgnn.processing._dataset import _load_raw
+    from trackgnn.data import event_prefix, list_events, load_event_parts
 
     raw_dir = Path(raw_dir)
     if event_ids is None:
@@ -54,7 +53,7 @@ def iter_raw_events(raw_dir: str | Path, event_ids: list[int] | None = None, *,
             raise MissingInputError(f"{raw_dir}: no TrackML events found (expected files like "
                                     f"event000001000-hits.csv or .csv.gz)")
     for event_id in event_ids:
-        hits, cells, particles, truth = _load_raw(raw_dir, event_id)
+        hits, cells, particles, truth = load_event_parts(event_prefix(raw_dir, event_id))
         if need_truth and (truth is None or particles is None):
             missing = "truth" if truth is None else "particles"
             raise DataFormatError(f"{event_prefix(raw_dir, event_id)}-{missing}.csv: not found; evaluation needs "

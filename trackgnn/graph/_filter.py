@@ -21,7 +21,7 @@ class FilterModelConfig:
     activation: str = "silu"
 
     def __post_init__(self) -> None:
-        from trackgnn.embedding import ACTIVATIONS
+        from trackgnn.models import ACTIVATIONS
 
         if self.hidden < 1 or self.n_layers < 1:
             raise ValueError(f"hidden and n_layers must be >= 1, got {self.hidden}, {self.n_layers}")
@@ -44,10 +44,10 @@ class EdgeFilterNet(nn.Module):
 
     def __init__(self, node_dim: int, edge_dim: int, config: FilterModelConfig) -> None:
         super().__init__()
-        from trackgnn.embedding import MLP
+        from trackgnn.models import MLP
 
-        self.mlp = MLP(2 * node_dim + edge_dim, config.hidden, 1, config.n_layers, config.norm,
-                       config.activation)
+        self.mlp = MLP([2 * node_dim + edge_dim, *[config.hidden] * config.n_layers, 1],
+                       norm=None if config.norm == "none" else config.norm, activation=config.activation)
 
     def reset_parameters(self) -> None:
         self.mlp.reset_parameters()

@@ -29,19 +29,6 @@ def raw_event_ids(raw_dir: str | Path) -> list[int]:
     return [event_id for event_id, _ in events]
 
 
-def _load_raw(raw_dir: Path, event_id: int) -> tuple:
-    """hits, cells, particles, truth of one event; the optional parts are None when absent."""
-    from trackgnn.data import event_prefix, load_event
-
-    prefix = event_prefix(raw_dir, event_id)
-    present = ["hits"] + [
-        part for part in ("cells", "particles", "truth")
-        if any(Path(f"{prefix}-{part}{s}").is_file() for s in (".csv", ".csv.gz"))
-    ]
-    frames = dict(zip(present, load_event(prefix, parts=present)))
-    return tuple(frames.get(part) for part in ("hits", "cells", "particles", "truth"))
-
-
 def preprocess_dataset(
     raw_dir: str | Path,
     out_dir: str | Path,
@@ -71,6 +58,7 @@ def preprocess_dataset(
     import torch
     from tqdm import tqdm
 
+    from trackgnn.data import event_prefix, load_event_parts
     from trackgnn.processing._storage import load_event_data
 
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
@@ -92,7 +80,7 @@ def preprocess_dataset(
         todo.append((event_id, path))
     for event_id, path in tqdm(todo, desc=f"preprocess {raw_dir}", disable=not progress or not todo,
                                unit="event"):
-        data = process_event(event_id, *_load_raw(raw_dir, event_id))
+        data = process_event(event_id, *load_event_parts(event_prefix(raw_dir, event_id)))
         data.processing_version = PROCESSING_VERSION
         data.source = str(raw_dir)
         with torch.no_grad():
