@@ -22,7 +22,7 @@ def infer(config: str, skip_existing: bool, input_dir: str | None, output_dir: s
     With --input/--output it runs on new events instead, without hard cuts.
     """
     from trackgnn.errors import ConfigError
-    from trackgnn.stages import format_edge_metrics, load_stage_config, update_metrics_json
+    from trackgnn.stages import format_edge_metrics, infer_stage, load_stage_config
 
     stage, cfg = load_stage_config(config)
     if (input_dir is None) != (output_dir is None):
@@ -33,10 +33,5 @@ def infer(config: str, skip_existing: bool, input_dir: str | None, output_dir: s
         if "all" in results:
             click.echo(format_edge_metrics(results["all"], f"{stage.name} on {input_dir} (all hits)"))
         return
-    results = stage.infer(cfg, skip_existing=skip_existing, log=lambda line: click.echo(line, err=True))
-    for split in ("train", "val", "test"):
-        if split in results:
-            click.echo(format_edge_metrics(results[split], f"{stage.name} {split} "
-                                           f"({results[split]['n_events']} events)"))
-    path = update_metrics_json(cfg.stage_dir, "infer", results)
-    click.echo(f"outputs in {cfg.stage_dir}/{{train,val,test}}; metrics in {path}")
+    infer_stage(stage, cfg, skip_existing=skip_existing, log=lambda line: click.echo(line, err=True),
+                echo=click.echo)

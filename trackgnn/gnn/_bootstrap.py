@@ -70,6 +70,8 @@ def ensure_upstream(config: GNNStageConfig, log: Callable[[str], None] = print) 
         Under ``torchrun`` (several processes) when the input is missing: the upstream stages
         are trained once in a single process first.
     """
+    from trackgnn.stages import infer_stage, train_stage
+
     loaded = upstream_configs(config)
     if not loaded or all(stage.outputs_ready(cfg) for _, stage, cfg in loaded):
         return
@@ -85,5 +87,5 @@ def ensure_upstream(config: GNNStageConfig, log: Callable[[str], None] = print) 
             log(f"upstream {stage.name} ({path}): outputs in {cfg.stage_dir} are current")
             continue
         log(f"upstream {stage.name} ({path}): training, then writing its outputs to {cfg.stage_dir}")
-        stage.train(cfg, log=log)
-        stage.infer(cfg, skip_existing=True, log=log)
+        train_stage(stage, cfg, log=log, echo=log)
+        infer_stage(stage, cfg, skip_existing=True, log=log, echo=log)

@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["BACKENDS", "register_backend", "resolve_backend", "knn_within_radius"]
+__all__ = ["BACKENDS", "register_backend", "resolve_backend", "resolved_backend_name", "knn_within_radius"]
 
 Backend = Callable[..., tuple[np.ndarray, np.ndarray]]
 BACKENDS: dict[str, Backend] = {}
@@ -182,11 +182,19 @@ def auto(x, r: float, k: int, chunk_size: int | None = None, device: str = "cpu"
     On 2 CPU cores, 110k points in 8 dimensions: KD-tree ~1 s, FAISS flat ~15-60 s, with
     identical edges (``bench/graph_build.py``).  See :func:`faiss_flat`.
     """
-    if str(device).startswith("cuda"):
-        chosen = faiss_flat if _faiss_has_gpu() else torch_blocked
-    else:
-        chosen = kdtree
+    chosen = BACKENDS[resolved_backend_name("auto", device)]
     return chosen(x, r, k, chunk_size=chunk_size, device=device, threads=threads)
+
+
+def resolved_backend_name(backend: str, device: str = "cpu") -> str:
+    """The backend that ``backend`` runs on ``device``: ``auto`` becomes ``faiss`` (CUDA with
+    FAISS GPU support), ``torch`` (CUDA without) or ``kdtree`` (CPU); other names are returned as is."""
+    if backend != "auto":
+        resolve_backend(backend)  # unknown names fail here, with the list of known ones
+        return backend
+    if str(device).startswith("cuda"):
+        return "faiss" if _faiss_has_gpu() else "torch"
+    return "kdtree"
 
 
 def _as_numpy(x) -> np.ndarray:

@@ -12,7 +12,10 @@ stage (so ``ncu --nvtx`` can attribute kernels to stages), and once more under
 from __future__ import annotations
 
 import contextlib
+import os
 import statistics
+import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -59,6 +62,7 @@ class StageProfile:
                 "matmul_flops": self.cost.matmul_flops, "intensity": self.cost.intensity,
                 "gflops": self.gflops, "gbs": self.gbs, "n_ops": self.n_ops,
                 "torch_flop_counter_flops": self.torch_flop_counter_flops,
+                "flops_lower_bound": self.cost.lower_bound or None,
                 "cost": self.cost.to_dict(), "ops": self.ops}
 
 
@@ -75,6 +79,36 @@ def nvtx_range(name: str, enabled: bool):
         yield
     finally:
         torch.cuda.nvtx.range_pop()
+
+
+#: Line prefixes of Kineto's informational stderr messages (one pair per profiler start/stop).
+_KINETO_CHATTER = ("USDT:", "STAGE:")
+
+
+@contextlib.contextmanager
+def quiet_kineto():
+    """Drop Kineto's ``USDT:``/``STAGE:`` lines from file descriptor 2; pass every other line on.
+
+    Kineto (torch's profiler back end) writes them from C++ straight to fd 2.  Its
+    ``KINETO_LOG_LEVEL`` can hide them only together with its error messages, so the
+    fd is captured instead and the remaining lines (warnings, errors) are re-written.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            kept = [line for line in capture.read().decode(errors="replace").splitlines(keepends=True)
+                    if not line.startswith(_KINETO_CHATTER)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
 
 
 def _sync(device: str) -> None:
@@ -149,7 +183,7 @@ def profile_stages(stages: Sequence[Stage], first_input: Any, device: str = "cpu
                     _sync(device)
                 times.append(time.perf_counter() - start)
             counter = FlopCounterMode(display=False)
-            with profile(activities=activities, with_flops=True) as prof, counter:
+            with quiet_kineto(), profile(activities=activities, with_flops=True) as prof, counter:
                 stage.run(data)
                 _sync(device)
         ops, n_ops = _top_ops(prof, device, top_ops)

@@ -35,6 +35,7 @@ __all__ = [
     "count_scatter_add",
     "count_message_passing",
     "count_knn",
+    "count_tree_knn",
     "count_connected_components",
     "sum_costs",
 ]
@@ -48,7 +49,9 @@ class Cost:
     """FLOPs and compulsory bytes of one kernel or a sum of kernels.
 
     ``matmul_flops`` is the part a matrix unit (GEMM) can execute; ``parts``
-    keeps the named components of a sum.
+    keeps the named components of a sum.  ``lower_bound`` is empty for an exact
+    count, else why the FLOPs are only a lower bound (e.g. a tree search, whose
+    visited nodes depend on the data); it propagates to sums.
     """
 
     name: str
@@ -56,6 +59,7 @@ class Cost:
     bytes: float = 0.0
     matmul_flops: float = 0.0
     parts: list["Cost"] = field(default_factory=list)
+    lower_bound: str = ""
 
     @property
     def intensity(self) -> float:
@@ -69,17 +73,24 @@ class Cost:
             bytes=self.bytes + other.bytes,
             matmul_flops=self.matmul_flops + other.matmul_flops,
             parts=[*(self.parts or [self]), *(other.parts or [other])],
+            lower_bound=_join_notes([self, other]),
         )
 
     def scaled(self, times: int, name: str | None = None) -> "Cost":
         """This cost repeated ``times`` times (e.g. message-passing iterations)."""
         return Cost(name or self.name, self.flops * times, self.bytes * times, self.matmul_flops * times,
-                    [p.scaled(times) for p in self.parts])
+                    [p.scaled(times) for p in self.parts], self.lower_bound)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "flops": self.flops, "bytes": self.bytes,
                 "matmul_flops": self.matmul_flops, "intensity": self.intensity,
-                "parts": [p.to_dict() for p in self.parts]}
+                "lower_bound": self.lower_bound or None, "parts": [p.to_dict() for p in self.parts]}
+
+
+def _join_notes(costs: list[Cost]) -> str:
+    """The distinct ``lower_bound`` notes of ``costs``, in order, joined by "; "."""
+    notes = [c.lower_bound for c in costs if c.lower_bound]
+    return "; ".join(dict.fromkeys(notes))
 
 
 def sum_costs(name: str, costs: list[Cost]) -> Cost:
@@ -90,6 +101,7 @@ def sum_costs(name: str, costs: list[Cost]) -> Cost:
         total.bytes += c.bytes
         total.matmul_flops += c.matmul_flops
     total.parts = list(costs)
+    total.lower_bound = _join_notes(total.parts)
     return total
 
 
@@ -195,6 +207,26 @@ def count_knn(n_queries: int, n_base: int, dim: int, k: int, itemsize: int = 4) 
     flops = gemm + 3.0 * n_queries * n_base + 2.0 * dim * (n_queries + n_base)
     nbytes = itemsize * dim * (n_queries + n_base) + n_queries * k * (itemsize + INDEX_BYTES)
     return Cost(f"kNN (Q={n_queries}, B={n_base}, d={dim}, k={k})", flops, float(nbytes), gemm)
+
+
+TREE_SEARCH_NOTE = "tree search: FLOPs are a lower bound"
+
+
+def count_tree_knn(n_queries: int, n_base: int, dim: int, k: int, itemsize: int = 4) -> Cost:
+    """Lower bound of a KD-tree k-nearest-neighbour search (``scipy.spatial.cKDTree.query``).
+
+    The nodes a tree search visits depend on the data, so only the work that is
+    provably done is counted: the distance to each of the ``k`` returned candidates
+    (``k`` counts the query itself when the search asks for ``k + 1``), ``3 dim``
+    FLOPs each (subtract, square, add), and the compulsory bytes: the base points
+    (tree build) and the queries read once, ``k`` (distance, int64 id) pairs written
+    per query.  The real search computes more distances (bounding-box tests, leaf
+    scans) and reads tree nodes, so the FLOPs are a lower bound (``lower_bound`` says so).
+    """
+    flops = 3.0 * dim * n_queries * k
+    nbytes = itemsize * dim * (n_queries + n_base) + n_queries * k * (itemsize + INDEX_BYTES)
+    return Cost(f"KD-tree kNN lower bound (Q={n_queries}, B={n_base}, d={dim}, k={k})", flops, float(nbytes),
+                0.0, lower_bound=TREE_SEARCH_NOTE)
 
 
 def count_connected_components(n_nodes: int, n_edges: int) -> Cost:

@@ -17,10 +17,30 @@ from typing import Any
 
 from trackgnn.errors import CheckpointError
 from trackgnn.profiling._app import Stage
-from trackgnn.profiling._counters import Cost, count_connected_components, count_gather, count_knn
+from trackgnn.profiling._counters import (
+    Cost,
+    count_connected_components,
+    count_gather,
+    count_knn,
+    count_tree_knn,
+)
 from trackgnn.profiling._model_counts import count_embedding_net, count_interaction_gnn, count_model
 
-__all__ = ["build_stages", "build_chain_stages"]
+__all__ = ["build_stages", "build_chain_stages", "search_cost"]
+
+
+def search_cost(backend: str, n: int, dim: int, k: int) -> Cost:
+    """Cost of the radius-kNN search of ``n`` points in ``dim`` dimensions by the backend that ran.
+
+    ``backend`` is a resolved name (:func:`trackgnn.graph._backends.resolved_backend_name`):
+    the brute-force backends (``faiss``, ``torch``) compute every pair's distance
+    (:func:`count_knn`); the KD-tree prunes pairs, so only its provable work is counted
+    (:func:`count_tree_knn`, ``k + 1`` candidates per query: the query itself and ``k``
+    neighbours), flagged as a lower bound.
+    """
+    if backend == "kdtree":
+        return count_tree_knn(n, n, dim, k + 1)
+    return count_knn(n, n, dim, k)
 
 
 def _trained_model(stage, config, device: str):
@@ -45,6 +65,7 @@ def _first_event(stage, config, event_index: int):
 def _embedding_stages(stage, config, device: str) -> list[Stage]:
     from trackgnn.embedding._task import hit_order_key
     from trackgnn.graph import edge_labels, radius_graph
+    from trackgnn.graph._backends import resolved_backend_name
 
     model = _trained_model(stage, config, device)
     g = config.graph
@@ -68,10 +89,7 @@ def _embedding_stages(stage, config, device: str) -> list[Stage]:
         n_edges = data.edge_index.shape[1]
         dist = count_gather(n_edges, dim, name="gather pair") + count_gather(n_edges, dim, name="gather pair")
         dist.flops += 3.0 * dim * n_edges  # subtract, square, add per dimension
-        search = count_knn(n, n, dim, g.k)
-        if g.backend == "kdtree":  # prunes pairs: the brute-force count is an upper bound there
-            search.name += " [kdtree: brute-force upper bound]"
-        return search + dist
+        return search_cost(resolved_backend_name(g.backend, device), n, dim, g.k) + dist
 
     return [Stage("embedding", embed, lambda data, out: count_embedding_net(model, data.x.shape[0])),
             Stage("graph building", build, graph_cost)]

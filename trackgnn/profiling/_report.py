@@ -60,7 +60,7 @@ def machine_markdown(machine: dict[str, Any]) -> str:
 def app_markdown(app: dict[str, Any]) -> str:
     """Per-stage table (time, FLOPs, bytes, intensity, bound, fraction of roof, speed-up) and top operators."""
     lines = [f"# Application roofline: `{app['config']}`", "",
-             f"device `{app['device']}`, event `{app.get('event', '?')}`, machine `{app['machine_key']}`; "
+             f"device `{app['device']}`, event `{app.get('event', '?')}`{_hits(app)}, machine `{app['machine_key']}`; "
              f"launch/dispatch cost {app['launch_overhead_s'] * 1e6:.1f} us per operator (measured).", "",
              f"hardware counters: {app.get('hardware_counters', 'not used')}", "",
              "| stage | time (ms) | GFLOP | MB | FLOP/B | GFLOP/s | GB/s | bound | fraction of roof | speed-up available "
@@ -71,14 +71,17 @@ def app_markdown(app: dict[str, Any]) -> str:
         v = verdicts[s["name"]]
         lines.append(f"| {s['name']} | {s['time_s'] * 1e3:.2f} | {s['flops'] / 1e9:.3f} | {s['bytes'] / 1e6:.2f} | "
                      f"{s['intensity']:.2f} | {s['gflops']:.2f} | {s['gbs']:.2f} | {v['bound']} | "
-                     f"{v['fraction_of_roof']:.3f} | {v['speedup_available']:.1f}x | {v['regime']} |")
+                     f"{_ge(v)}{v['fraction_of_roof']:.3f} | {_le(v)}{v['speedup_available']:.1f}x | {v['regime']} |")
     lines += ["", "## Verdicts", ""]
     for v in app["verdicts"]:
-        lines.append(f"- **{v['stage']}**: bounded by {v['bound']}; it reaches {v['fraction_of_roof']:.1%} of that "
-                     f"roof, so {v['speedup_available']:.1f}x is available if it ran at the roof ({v['regime']}).")
+        lines.append(f"- **{v['stage']}**: bounded by {v['bound']}; it reaches {_ge(v)}{v['fraction_of_roof']:.1%} of "
+                     f"that roof, so {_le(v)}{v['speedup_available']:.1f}x is available if it ran at the roof "
+                     f"({v['regime']})." + (f" {v['lower_bound']}: the fraction is a lower bound, the speed-up an "
+                                            "upper bound." if v.get("lower_bound") else ""))
     lines += ["", "![hierarchical roofline](roofline_hierarchical.png)", "",
               "![time-based roofline](roofline_time.png)", ""]
-    lines += ["", "FLOPs and bytes are exact analytic counts (FMA = 2 FLOPs; compulsory traffic); "
+    lines += ["", "FLOPs and bytes are exact analytic counts (FMA = 2 FLOPs; compulsory traffic; a KD-tree search "
+              "counts only its provable work, a lower bound marked ≥); "
               "`torch.utils.flop_counter` sees only the matmul part:", "",
               "| stage | analytic GFLOP | of which matmul | flop_counter GFLOP |", "|---|---|---|---|"]
     for s in app["stages"]:
@@ -102,6 +105,22 @@ def app_markdown(app: dict[str, Any]) -> str:
                              + " | ".join(f"{b.get(lvl, 0) / 1e6:.2f}" for lvl in ("L1", "L2", "HBM")) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _ge(verdict: dict[str, Any]) -> str:
+    """"≥" before a fraction of roof computed from lower-bound FLOPs."""
+    return "≥" if verdict.get("lower_bound") else ""
+
+
+def _le(verdict: dict[str, Any]) -> str:
+    return "≤" if verdict.get("lower_bound") else ""
+
+
+def _hits(app: dict[str, Any]) -> str:
+    """", N hits (which)" when the app record says which hits ran."""
+    if app.get("n_hits") is None:
+        return ""
+    return f", {app['n_hits']} hits ({app.get('hits', '?')})"
 
 
 def _top_parts(cost: dict[str, Any], top: int = 8) -> list[dict[str, Any]]:

@@ -56,9 +56,14 @@ def hardware_counters_status() -> str:
 
 def app_roofline(stages: Sequence[Stage], first_input: Any, machine: dict[str, Any], out: Path, *,
                  device: str, precision: str, config: str, event: str, repeats: int = 3, warmup: bool = True,
+                 n_hits: int | None = None, hits: str | None = None,
                  ncu_stages: dict[str, dict[str, Any]] | None = None,
                  progress: Callable[[str], None] = lambda _s: None) -> dict[str, Any]:
-    """Profile ``stages``, decide their bounds, write ``app.json``, ``app.md`` and the two roofline PNGs."""
+    """Profile ``stages``, decide their bounds, write ``app.json``, ``app.md`` and the two roofline PNGs.
+
+    ``n_hits`` and ``hits`` (e.g. "hard cuts: pt > 1 GeV, noise removed") record which hits of
+    ``event`` the pipeline ran on.
+    """
     profiles = profile_stages(stages, first_input, device=device, repeats=repeats, progress=progress,
                               warmup=warmup)
     launch_s = launch_overhead(device)
@@ -68,7 +73,7 @@ def app_roofline(stages: Sequence[Stage], first_input: Any, machine: dict[str, A
             s["ncu"] = ncu_stages[s["name"]]
             s["bytes_by_level"] = ncu_stages[s["name"]]["bytes_by_level"]
     app = {
-        "config": config, "event": event, "device": device, "precision": precision,
+        "config": config, "event": event, "n_hits": n_hits, "hits": hits, "device": device, "precision": precision,
         "machine_key": machine["key"], "launch_overhead_s": launch_s,
         "hardware_counters": "Nsight Compute (per level)" if ncu_stages else hardware_counters_status(),
         "stages": stage_dicts,

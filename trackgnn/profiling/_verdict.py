@@ -12,7 +12,9 @@ t_measured`` (1 = running at that roof) and ``speedup_available = t_measured /
 t_roof``.  A stage far below every roof (``fraction_of_roof < 0.1``) spends
 its time in work the model does not see (Python, serial library code, waits):
 its ``regime`` says "latency/overhead" while ``bound`` still names the roof it
-would meet first.  Compulsory bytes (no hardware counters) are charged to the
+would meet first.  A stage whose FLOPs are only a lower bound (``flops_lower_bound``,
+e.g. a KD-tree search) gets a ", lower bound" compute term and carries the note:
+its ``fraction_of_roof`` is then a lower bound and ``speedup_available`` an upper bound.  Compulsory bytes (no hardware counters) are charged to the
 smallest memory level whose capacity holds them.
 """
 
@@ -59,7 +61,9 @@ def stage_verdicts(stages: list[dict[str, Any]], machine: dict[str, Any], launch
     verdicts = []
     for stage in stages:
         roof_name, peak = compute_roof_for(stage, roofs["compute"], precision)
-        terms = {f"compute ({roof_name})": stage["flops"] / (peak * 1e9)}
+        note = stage.get("flops_lower_bound")
+        compute = f"compute ({roof_name}, lower bound)" if note else f"compute ({roof_name})"
+        terms = {compute: stage["flops"] / (peak * 1e9)}
         by_level = stage.get("bytes_by_level") or {
             memory_level_for(stage["bytes"], levels): stage["bytes"]
         }
@@ -79,5 +83,6 @@ def stage_verdicts(stages: list[dict[str, Any]], machine: dict[str, Any], launch
             "speedup_available": stage["time_s"] / t_roof if t_roof else None,
             "terms_s": terms,
             "regime": _regime(t_roof / stage["time_s"] if stage["time_s"] else 0.0),
+            "lower_bound": note,
         })
     return verdicts

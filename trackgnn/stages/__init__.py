@@ -5,7 +5,7 @@ from trackgnn.stages._config import NODE_FEATURES, GraphConfig, StageConfig
 from trackgnn.stages._data import SPLITS, EventDataModule, node_feature_matrix
 from trackgnn.stages._report import format_edge_metrics, format_train_result, update_metrics_json
 from trackgnn.stages._registry import STAGES, register_stage, resolve_stage
-from trackgnn.stages._runner import ensure_stage_ready, load_stage_config
+from trackgnn.stages._runner import ensure_stage_ready, infer_stage, load_stage_config, train_stage
 
 __all__ = [
     "NODE_FEATURES",
@@ -20,10 +20,12 @@ __all__ = [
     "find_producer_config",
     "format_edge_metrics",
     "format_train_result",
+    "infer_stage",
     "load_stage_config",
     "node_feature_matrix",
     "producer_command",
     "register_stage",
     "resolve_stage",
+    "train_stage",
     "update_metrics_json",
 ]
