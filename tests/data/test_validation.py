@@ -19,6 +19,15 @@ def rewrite(path, transform):
     path.write_text(transform(path.read_text()))
 
 
+def set_field(path, line: int, field: int, value: str) -> None:
+    """Replace one comma-separated field of one line (line 0 is the header)."""
+    lines = path.read_text().splitlines()
+    fields = lines[line].split(",")
+    fields[field] = value
+    lines[line] = ",".join(fields)
+    path.write_text("\n".join(lines) + "\n")
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(DataFormatError, match=re.escape(f"{tmp_path}/event000000009-hits.csv: file not found")):
         load_event(event_prefix(tmp_path, 9), parts=["hits"])
@@ -32,12 +41,7 @@ def test_missing_column(event_dir):
 
 
 def test_non_numeric_coordinate(event_dir):
-    hits = event_dir / "event000001000-hits.csv"
-    lines = hits.read_text().splitlines()
-    fields = lines[3].split(",")
-    fields[2] = "abc"
-    lines[3] = ",".join(fields)
-    hits.write_text("\n".join(lines) + "\n")
+    set_field(event_dir / "event000001000-hits.csv", line=3, field=2, value="abc")
     with pytest.raises(DataFormatError, match=r"hits\.csv: column 'y' has non-numeric value 'abc' in data row 3"):
         load_event(event_prefix(event_dir, 1000), parts=["hits"])
 
@@ -83,12 +87,7 @@ def test_empty_file_and_malformed_csv(event_dir):
 
 
 def test_integer_column_with_fraction(event_dir):
-    hits = event_dir / "event000001000-hits.csv"
-    lines = hits.read_text().splitlines()
-    fields = lines[1].split(",")
-    fields[4] = "8.5"
-    lines[1] = ",".join(fields)
-    hits.write_text("\n".join(lines) + "\n")
+    set_field(event_dir / "event000001000-hits.csv", line=1, field=4, value="8.5")
     with pytest.raises(DataFormatError, match=r"column 'volume_id' needs integers, got 8.5 in data row 1"):
         load_event(event_prefix(event_dir, 1000), parts=["hits"])
 
