@@ -102,6 +102,10 @@ def test_app_on_the_inference_chain(tmp_path, quick_machine, capsys):
     app = json.loads((tmp_path / "report" / "app.json").read_text())
     names = [s["name"] for s in app["stages"]]
     assert names == ["embedding", "graph building", "filter", "gnn", "track building"]
+    # these configs have no hard cuts: every hit of the event runs, and the report says how many
+    assert app["hits"] == "all hits" and app["n_hits"] > 0
+    assert app["timing"] == "one cold run, under the profiler"
+    assert app["stages"][1]["flops_lower_bound"] is None  # faiss: brute force, an exact count
     gnn_stage = app["stages"][3]
     # every matmul of the interaction network and the triplet head is counted exactly
     assert gnn_stage["matmul_flops"] == pytest.approx(gnn_stage["torch_flop_counter_flops"])

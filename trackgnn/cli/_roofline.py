@@ -1,7 +1,9 @@
 """``trackgnn roofline``: machine ceilings (ERT), application roofline, report directory.
 
-``trackgnn roofline`` runs ``machine`` then ``app``; ``--quick`` keeps the
-machine part under ~30 s on 2 CPU cores.  Machine results are cached per
+``trackgnn roofline`` runs ``machine`` then ``app``; ``--quick`` (short sweeps,
+one cold profiled run per stage) keeps the whole command under ~30 s on 2 CPU
+cores with a trained CPU pipeline.  ``app`` runs, by default, on the hits passing
+the training hard cuts, as ``trackgnn evaluate`` does (``--all-hits``: every hit).  Machine results are cached per
 machine (``$TRACKGNN_CACHE_DIR`` or ``~/.cache/trackgnn``) and reused by ``app``.
 """
 
@@ -33,8 +35,11 @@ _APP = [
     click.option("--event", "event_index", type=int, default=0, show_default=True,
                  help="Index of the test event to run."),
     click.option("--repeats", type=click.IntRange(1), default=None,
-                 help="Timed runs per stage, median reported [default: 3; 1 and no warm-up with --quick]."),
+                 help="Timed runs per stage, median reported [default: 3; with --quick one cold run, timed "
+                      "under the profiler]."),
     click.option("--ncu", is_flag=True, help="Re-run the pipeline under Nsight Compute (CUDA only)."),
+    click.option("--hard-cuts/--all-hits", default=True, show_default=True,
+                 help="Run on the hits passing the training hard cuts (as `trackgnn evaluate`), or on every hit."),
 ]
 
 
@@ -75,24 +80,30 @@ def _machine(device, precision, quick, out, refresh, no_progress):
     return machine
 
 
-def _app(device, precision, quick, out, refresh, no_progress, config_path, event_index, repeats, ncu):
+def _app(device, precision, quick, out, refresh, no_progress, config_path, event_index, repeats, ncu, hard_cuts):
     from trackgnn.profiling import app_roofline, cached_or_measure, pipeline_stages, profile_under_ncu
 
-    stages, first_input, event = pipeline_stages(config_path, device, event_index)
+    stages, first_input, event, hits = pipeline_stages(config_path, device, event_index, hard_cuts)
+    n_hits = int(first_input.num_nodes)
+    click.echo(f"{event}: {n_hits} hits ({hits})")
     machine = cached_or_measure(device, quick, precision, not no_progress, refresh=refresh, log=_log,
                                 accept_quick=True)
     ncu_stages = None
     if ncu:
         if device != "cuda":
             raise click.UsageError("--ncu needs --device cuda")
-        ncu_stages = profile_under_ncu(config_path, event_index, [s.name for s in stages], log=_log)
+        ncu_stages = profile_under_ncu(config_path, event_index, [s.name for s in stages], log=_log,
+                                       hard_cuts=hard_cuts)
     app = app_roofline(stages, first_input, machine, out, device=device, precision=precision,
-                       config=str(config_path), event=event, repeats=repeats or (1 if quick else 3),
-                       warmup=not quick, ncu_stages=ncu_stages,
+                       config=str(config_path), event=event, n_hits=n_hits, hits=hits,
+                       repeats=repeats or (1 if quick else 3),
+                       warmup=not quick, single_run=quick and repeats is None, ncu_stages=ncu_stages,
                        progress=lambda name: _log(f"profiling stage {name}"))
     for v in app["verdicts"]:
+        ge, le = ("≥", "≤") if v.get("lower_bound") else ("", "")
         click.echo(f"{v['stage']:>16}: {v['time_s'] * 1e3:9.2f} ms, {v['bound']}, "
-                   f"{v['fraction_of_roof']:.3f} of roof, {v['speedup_available']:.1f}x available")
+                   f"{ge}{v['fraction_of_roof']:.3f} of roof, {le}{v['speedup_available']:.1f}x available"
+                   + (f" ({v['lower_bound']})" if v.get("lower_bound") else ""))
     click.echo(f"application report: {out / 'app.md'}")
     return app
 
@@ -102,7 +113,7 @@ def _app(device, precision, quick, out, refresh, no_progress, config_path, event
 @_app_options
 @click.pass_context
 def roofline(ctx, device, precision, quick, out, refresh, no_progress, config_path, event_index, repeats,
-             ncu) -> None:
+             ncu, hard_cuts) -> None:
     """Hierarchical roofline of this machine and of the tracking pipeline.
 
     Without a sub-command: `machine`, then `app`, into --out.
@@ -111,7 +122,7 @@ def roofline(ctx, device, precision, quick, out, refresh, no_progress, config_pa
         return
     device = _device(device)
     _machine(device, precision, quick, out, refresh, no_progress)
-    _app(device, precision, quick, out, False, no_progress, config_path, event_index, repeats, ncu)
+    _app(device, precision, quick, out, False, no_progress, config_path, event_index, repeats, ncu, hard_cuts)
 
 
 @roofline.command("machine")
@@ -124,6 +135,8 @@ def machine(device, precision, quick, out, refresh, no_progress) -> None:
 @roofline.command("app")
 @_options
 @_app_options
-def app(device, precision, quick, out, refresh, no_progress, config_path, event_index, repeats, ncu) -> None:
+def app(device, precision, quick, out, refresh, no_progress, config_path, event_index, repeats, ncu,
+        hard_cuts) -> None:
     """Per-stage time, FLOPs, bytes, intensity and bound of the trained pipeline on one event."""
-    _app(_device(device), precision, quick, out, refresh, no_progress, config_path, event_index, repeats, ncu)
+    _app(_device(device), precision, quick, out, refresh, no_progress, config_path, event_index, repeats, ncu,
+         hard_cuts)

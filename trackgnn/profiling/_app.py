@@ -153,7 +153,7 @@ def _top_ops(prof, device: str, top: int) -> tuple[list[dict[str, Any]], int]:
 
 def profile_stages(stages: Sequence[Stage], first_input: Any, device: str = "cpu", repeats: int = 3,
                    top_ops: int = 8, progress: Callable[[str], None] = lambda _s: None,
-                   warmup: bool = True) -> list[StageProfile]:
+                   warmup: bool = True, single_run: bool = False) -> list[StageProfile]:
     """Profile ``stages`` in order; each stage's input is the previous stage's output.
 
     Time is the median of ``repeats`` timed runs (after one warm-up run unless
@@ -161,6 +161,8 @@ def profile_stages(stages: Sequence[Stage], first_input: Any, device: str = "cpu
     device synchronisation around each); operator tables come from one more
     run under ``torch.profiler``, during which ``FlopCounterMode`` records
     ``torch_flop_counter_flops`` (what torch's own counter sees: matmuls only).
+    ``single_run`` (``--quick``) runs each stage once, cold, and times that profiled run
+    (the profiler adds microseconds per operator).
     """
     import torch
     from torch.profiler import ProfilerActivity, profile
@@ -176,16 +178,19 @@ def profile_stages(stages: Sequence[Stage], first_input: Any, device: str = "cpu
                 stage.run(data)
                 _sync(device)
             times = []
-            for _ in range(repeats):
+            for _ in range(0 if single_run else repeats):
                 start = time.perf_counter()
                 with nvtx_range(stage.name, device == "cuda"):
                     output = stage.run(data)
                     _sync(device)
                 times.append(time.perf_counter() - start)
             counter = FlopCounterMode(display=False)
+            start = time.perf_counter()
             with quiet_kineto(), profile(activities=activities, with_flops=True) as prof, counter:
-                stage.run(data)
+                profiled = stage.run(data)
                 _sync(device)
+            if single_run:
+                times, output = [time.perf_counter() - start], profiled
         ops, n_ops = _top_ops(prof, device, top_ops)
         results.append(StageProfile(stage.name, statistics.median(times), times, stage.cost(data, output),
                                     n_ops, float(counter.get_total_flops()), ops))

@@ -39,8 +39,10 @@ def _available_metrics(ncu: str) -> str | None:
 
 
 def profile_under_ncu(config_path: str, event_index: int, stage_names: Sequence[str],
-                      log: Callable[[str], None] = print) -> dict[str, dict[str, Any]]:
-    """Per-stage ncu totals: time, FLOPs (by precision + calibrated tensor), bytes per level."""
+                      log: Callable[[str], None] = print, hard_cuts: bool = True) -> dict[str, dict[str, Any]]:
+    """Per-stage ncu totals: time, FLOPs (by precision + calibrated tensor), bytes per level.
+
+    ``hard_cuts`` selects the event's hits as :func:`~trackgnn.profiling.pipeline_stages` does."""
     import torch
 
     ncu = find_ncu()
@@ -52,8 +54,8 @@ def profile_under_ncu(config_path: str, event_index: int, stage_names: Sequence[
     totals: dict[str, dict[str, Any]] = {}
     for name in stage_names:
         log(f"ncu: stage {name}")
-        records = run_ncu(ncu_command(ncu, metrics, [*target, "app", config_path, str(event_index)],
-                                      nvtx_range=name))
+        app = [*target, "app", config_path, str(event_index), "1" if hard_cuts else "0"]
+        records = run_ncu(ncu_command(ncu, metrics, app, nvtx_range=name))
         costs = [{**kernel_cost(r, factor), "stage": name} for r in records]
         totals.update(stage_totals(costs, [name]))
         totals.setdefault(name, {"time_s": 0.0, "flops": 0.0, "n_kernels": 0, "bytes_by_level": {}})

@@ -1,4 +1,5 @@
-"""Process profiled by ncu: ``gemm N`` (calibration) or ``app CONFIG EVENT`` (pipeline stages in NVTX ranges)."""
+"""Process profiled by ncu: ``gemm N`` (calibration) or ``app CONFIG EVENT [HARD_CUTS]`` (pipeline stages in
+NVTX ranges; HARD_CUTS is 1 (default) or 0 for every hit)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def main(argv: list[str]) -> None:
         return
     from trackgnn.profiling._pipeline import pipeline_stages
 
-    stages, data, _event = pipeline_stages(argv[1], "cuda", int(argv[2]))
+    hard_cuts = argv[3] != "0" if len(argv) > 3 else True
+    stages, data, _event, _hits = pipeline_stages(argv[1], "cuda", int(argv[2]), hard_cuts)
     with torch.inference_mode():
         for stage in stages:
             with nvtx_range(stage.name, True):

@@ -65,8 +65,13 @@ def _require_checkpoints(chain: list[tuple[Any, Any]]) -> None:
             )
 
 
-def pipeline_stages(config_path: str | Path, device: str, event_index: int = 0) -> tuple[list[Stage], Any, str]:
-    """Roofline stages of the trained pipeline, the first stage's input event and its name.
+def pipeline_stages(config_path: str | Path, device: str, event_index: int = 0,
+                    hard_cuts: bool = True) -> tuple[list[Stage], Any, str, str]:
+    """Roofline stages of the trained pipeline, the first stage's input event, its name and which hits.
+
+    With ``hard_cuts`` (default) the event keeps the hits passing the first stage's training
+    hard cuts, the regime the pipeline is trained and evaluated in (``trackgnn evaluate``);
+    without, every hit (``trackgnn reconstruct``).
 
     A GNN config runs :class:`trackgnn.gnn.InferenceChain` (its ``upstream`` stages, the GNN,
     track building) on a held-out raw event; a config of an earlier stage profiles the chain
@@ -78,9 +83,9 @@ def pipeline_stages(config_path: str | Path, device: str, event_index: int = 0) 
     if load_stage_config(config_path)[0].name == "gnn":
         from trackgnn.profiling._pipeline_stages import build_chain_stages
 
-        return build_chain_stages(config_path, device, event_index)  # checks its own checkpoints
+        return build_chain_stages(config_path, device, event_index, hard_cuts)  # checks its own checkpoints
     chain = pipeline_chain(config_path)
     _require_checkpoints(chain)
     from trackgnn.profiling._pipeline_stages import build_stages
 
-    return build_stages(chain, device, event_index)
+    return build_stages(chain, device, event_index, hard_cuts)

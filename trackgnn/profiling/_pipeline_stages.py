@@ -26,7 +26,21 @@ from trackgnn.profiling._counters import (
 )
 from trackgnn.profiling._model_counts import count_embedding_net, count_interaction_gnn, count_model
 
-__all__ = ["build_stages", "build_chain_stages", "search_cost"]
+__all__ = ["build_stages", "build_chain_stages", "search_cost", "select_hits"]
+
+
+def select_hits(event, cuts, hard_cuts: bool) -> tuple[Any, str]:
+    """``event`` restricted to the hits passing ``cuts`` (the stage's training hard cuts) when
+    ``hard_cuts``, as ``trackgnn evaluate`` runs the chain, and a description of the hits kept."""
+    from trackgnn.processing import apply_hard_cuts
+
+    if not hard_cuts or cuts is None or not cuts.active:
+        return event, "all hits"
+    which = [f"pT >= {cuts.pt_min:g} GeV"] if cuts.pt_min > 0 else []
+    which += ["noise removed"] if cuts.remove_noise else []
+    which += [f">= {cuts.min_hits} hits per particle"] if cuts.min_hits > 0 else []
+    which += [f"|eta| <= {cuts.eta_max:g}"] if cuts.eta_max is not None else []
+    return apply_hard_cuts(event, cuts), "hard cuts: " + ", ".join(which)
 
 
 def search_cost(backend: str, n: int, dim: int, k: int) -> Cost:
@@ -125,8 +139,10 @@ def _track_stage(config) -> Stage:
                  lambda data, labels: count_connected_components(data.num_nodes, data.edge_index.shape[1]))
 
 
-def build_stages(chain: list[tuple[Any, Any]], device: str, event_index: int) -> tuple[list[Stage], Any, str]:
-    """Roofline stages for ``chain`` (from :func:`pipeline_chain`), the first input event and its name."""
+def build_stages(chain: list[tuple[Any, Any]], device: str, event_index: int,
+                 hard_cuts: bool = True) -> tuple[list[Stage], Any, str, str]:
+    """Roofline stages for ``chain`` (from :func:`pipeline_chain`), the first input event, its name
+    and which hits it holds (the first stage's hard cuts applied when ``hard_cuts``)."""
     builders = {"embedding": lambda s, c: _embedding_stages(s, c, device),
                 "filter": lambda s, c: [_network_stage("filter", s, c, device)],
                 "gnn": lambda s, c: [_network_stage("gnn", s, c, device)]}
@@ -139,7 +155,8 @@ def build_stages(chain: list[tuple[Any, Any]], device: str, event_index: int) ->
     stages.append(_track_stage(chain[-1][1]))
     first_stage, first_config = chain[0]
     event, name = _first_event(first_stage, first_config, event_index)
-    return stages, event, name
+    event, hits = select_hits(event, getattr(first_config, "hard_cuts", None), hard_cuts)
+    return stages, event, name, hits
 
 
 def _gnn_cost(process, prepared, n_triplets: int) -> Cost:
@@ -174,11 +191,14 @@ def _chain_gnn_stages(stage, config, process) -> list[Stage]:
             Stage("track building", tracks, track_cost)]
 
 
-def build_chain_stages(config_path, device: str, event_index: int) -> tuple[list[Stage], Any, str]:
+def build_chain_stages(config_path, device: str, event_index: int,
+                       hard_cuts: bool = True) -> tuple[list[Stage], Any, str, str]:
     """Roofline stages of :class:`trackgnn.gnn.InferenceChain` (what ``trackgnn reconstruct`` runs).
 
     The input is held-out test event ``event_index`` of the chain, preprocessed as the chain
-    preprocesses raw hits (no hard cuts, as in ``reconstruct``).
+    preprocesses raw hits and, when ``hard_cuts``, restricted to the hits passing the chain's
+    training hard cuts (as ``trackgnn evaluate`` runs it; ``reconstruct`` keeps every hit).
+    Also returns the event name and which hits it holds.
     """
     from trackgnn.gnn import InferenceChain, default_test_events, iter_raw_events
     from trackgnn.processing import process_event
@@ -190,7 +210,8 @@ def build_chain_stages(config_path, device: str, event_index: int) -> tuple[list
     if event_index >= len(ids):
         raise CheckpointError(f"--event {event_index}: the chain has {len(ids)} held-out test events in {raw_dir}")
     event_id, hits, cells, particles, truth = next(iter(iter_raw_events(raw_dir, [ids[event_index]])))
-    event = process_event(event_id, hits, cells, particles, truth)
+    event, selection = select_hits(process_event(event_id, hits, cells, particles, truth), chain.hard_cuts,
+                                   hard_cuts)
     stages: list[Stage] = []
     for name, stage, config, process in chain.processes:
         if name == "embedding":
@@ -199,4 +220,4 @@ def build_chain_stages(config_path, device: str, event_index: int) -> tuple[list
             stages += _chain_gnn_stages(stage, config, process)
         else:
             stages.append(_network_stage(name, stage, config, device, process))
-    return stages, event, f"event{event_id:09d}"
+    return stages, event, f"event{event_id:09d}", selection

@@ -56,16 +56,17 @@ def hardware_counters_status() -> str:
 
 def app_roofline(stages: Sequence[Stage], first_input: Any, machine: dict[str, Any], out: Path, *,
                  device: str, precision: str, config: str, event: str, repeats: int = 3, warmup: bool = True,
-                 n_hits: int | None = None, hits: str | None = None,
+                 n_hits: int | None = None, hits: str | None = None, single_run: bool = False,
                  ncu_stages: dict[str, dict[str, Any]] | None = None,
                  progress: Callable[[str], None] = lambda _s: None) -> dict[str, Any]:
     """Profile ``stages``, decide their bounds, write ``app.json``, ``app.md`` and the two roofline PNGs.
 
     ``n_hits`` and ``hits`` (e.g. "hard cuts: pt > 1 GeV, noise removed") record which hits of
-    ``event`` the pipeline ran on.
+    ``event`` the pipeline ran on.  ``single_run`` times each stage's one profiled run
+    (see :func:`profile_stages`).
     """
     profiles = profile_stages(stages, first_input, device=device, repeats=repeats, progress=progress,
-                              warmup=warmup)
+                              warmup=warmup, single_run=single_run)
     launch_s = launch_overhead(device)
     stage_dicts = [p.to_dict() for p in profiles]
     for s in stage_dicts:
@@ -75,6 +76,8 @@ def app_roofline(stages: Sequence[Stage], first_input: Any, machine: dict[str, A
     app = {
         "config": config, "event": event, "n_hits": n_hits, "hits": hits, "device": device, "precision": precision,
         "machine_key": machine["key"], "launch_overhead_s": launch_s,
+        "timing": "one cold run, under the profiler" if single_run else
+                  f"median of {repeats} runs" + (" after a warm-up run" if warmup else ""),
         "hardware_counters": "Nsight Compute (per level)" if ncu_stages else hardware_counters_status(),
         "stages": stage_dicts,
         "verdicts": stage_verdicts(stage_dicts, machine, launch_s, precision),
