@@ -143,9 +143,7 @@ class Trainer:
         A run whose ``last.pt`` is marked finished is not trained again.
         """
         import torch
-        from tqdm import tqdm
 
-        cfg, ctx = self.config, self.context
         self._resolve_monitor(task)
         if not val_events and self.monitor != "loss":
             self.log(f"no validation events: monitoring the training loss instead of {self.monitor!r}")
@@ -154,6 +152,19 @@ class Trainer:
             from trackgnn.errors import ConfigError
 
             raise ConfigError("data_split: no training events (the first entry must be >= 1)")
+        threads = torch.get_num_threads()
+        if self.config.deterministic:
+            torch.set_num_threads(1)
+        try:
+            return self._fit(task, train_events, val_events, resume)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _fit(self, task: TrainingTask, train_events: Sequence, val_events: Sequence, resume: bool) -> TrainResult:
+        import torch
+        from tqdm import tqdm
+
+        cfg, ctx = self.config, self.context
         task.model.to(ctx.device)
         optimizer = torch.optim.AdamW(task.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda e: cfg.lr_factor(e))
