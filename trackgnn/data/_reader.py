@@ -139,12 +139,20 @@ def _check_event(frames: dict[str, pd.DataFrame], names: dict[str, str]) -> None
                 )
 
 
-def _find_file(prefix: Path, part: str) -> Path:
+def _existing_file(prefix: str | Path, part: str) -> Path | None:
+    """``{prefix}-{part}.csv`` or ``.csv.gz``, whichever exists, else None."""
     for suffix in (".csv", ".csv.gz"):
         path = Path(f"{prefix}-{part}{suffix}")
         if path.is_file():
             return path
-    raise DataFormatError(f"{prefix}-{part}.csv: file not found (also tried .csv.gz)")
+    return None
+
+
+def _find_file(prefix: Path, part: str) -> Path:
+    path = _existing_file(prefix, part)
+    if path is None:
+        raise DataFormatError(f"{prefix}-{part}.csv: file not found (also tried .csv.gz)")
+    return path
 
 
 def load_event(
@@ -175,10 +183,7 @@ def load_event(
 def load_event_parts(prefix: str | Path) -> tuple[pd.DataFrame | None, ...]:
     """``(hits, cells, particles, truth)`` of one event; the optional parts are ``None`` when
     their file is absent (hits are required).  Same validation as :func:`load_event`."""
-    present = ["hits"] + [
-        part for part in PARTS[1:]
-        if any(Path(f"{prefix}-{part}{suffix}").is_file() for suffix in (".csv", ".csv.gz"))
-    ]
+    present = ["hits"] + [part for part in PARTS[1:] if _existing_file(prefix, part) is not None]
     frames = dict(zip(present, load_event(prefix, parts=present)))
     return tuple(frames.get(part) for part in PARTS)
 
