@@ -121,3 +121,23 @@ def test_plots_write_png_and_json(tmp_path):
     display = plot_event_display(x, y, z, labels, tmp_path / "event.png")
     assert display.stat().st_size > 1000
     assert json.loads(display.with_suffix(".json").read_text())["n_tracks"] == 9
+
+
+def test_pieces_of_an_unreconstructed_particle_are_fakes_not_duplicates():
+    # A's six hits split 3 + 3 (+ one noise hit): no piece holds > 50 % of A, so A is not
+    # reconstructed; both pieces are owned by A but, with no matched track to duplicate, they are fakes.
+    truth, submission = _event()
+    track = np.array(TRACK)
+    track[:6] = [10, 10, 10, 11, 11, 11]
+    submission = submission.assign(track_id=track)
+    tracks, particles = match_tracks(truth, submission, PARTICLES)
+    rates = tracking_counts(tracks, particles, reconstructable(particles, min_hits=5, pt_min=1.0)).rates()
+    assert (rates.n_particles, rates.n_reconstructed) == (2, 1)
+    assert (rates.n_owned, rates.n_duplicates) == (4, 1)  # A{10, 11} not duplicates; D{14, 15}: one
+    assert (rates.n_tracks, rates.n_fakes) == (7, 3)  # 10, 11 and 16
+
+
+def test_pt_window_selection():
+    _, particles = match_tracks(*_event(), PARTICLES)
+    window = reconstructable(particles, min_hits=5, pt_min=0.4, pt_max=1.0)
+    assert particles.loc[window, "particle_id"].tolist() == [2]

@@ -12,6 +12,9 @@ def hard_negative_pairs(embedding: Tensor, queries: Tensor, r: float, k: int,
                         block: int = 2048) -> Tensor:
     """Pairs (query, hit) of the ``k`` nearest hits within ``r`` of each query in the current embedding.
 
+    On the CPU a KD-tree answers the queries (a full event's 100k+ hits make the brute-force
+    distance matrix of many queries slow); on a GPU, blocked ``torch.cdist`` + ``topk``.
+
     Parameters
     ----------
     embedding : Tensor of shape (n_hits, d)
@@ -20,13 +23,19 @@ def hard_negative_pairs(embedding: Tensor, queries: Tensor, r: float, k: int,
     r : float
         Mining radius (embedding units).
     k : int
+    block : int
+        Queries per ``cdist`` block (GPU path).
 
     Returns
     -------
     Tensor of shape (2, n_pairs), int64 (self pairs excluded).
     """
-    out = []
+    if queries.numel() == 0:
+        return torch.zeros(2, 0, dtype=torch.long, device=embedding.device)
     kk = min(k + 1, embedding.shape[0])
+    if embedding.device.type == "cpu":
+        return _tree_pairs(embedding, queries, r, kk)
+    out = []
     for start in range(0, queries.numel(), block):
         q = queries[start:start + block]
         dist = torch.cdist(embedding[q], embedding)
@@ -34,7 +43,21 @@ def hard_negative_pairs(embedding: Tensor, queries: Tensor, r: float, k: int,
         ok = (d < r) & (idx != q[:, None])
         rows, cols = ok.nonzero(as_tuple=True)
         out.append(torch.stack([q[rows], idx[rows, cols]]))
-    return torch.cat(out, dim=1) if out else torch.zeros(2, 0, dtype=torch.long)
+    return torch.cat(out, dim=1)
+
+
+def _tree_pairs(embedding: Tensor, queries: Tensor, r: float, kk: int) -> Tensor:
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    points = embedding.detach().numpy().astype(np.float32, copy=False)
+    q = queries.numpy()
+    dist, idx = cKDTree(points).query(points[q], k=kk, distance_upper_bound=r,
+                                      workers=torch.get_num_threads())
+    dist, idx = dist.reshape(len(q), kk), idx.reshape(len(q), kk)
+    ok = (idx < len(points)) & (idx != q[:, None]) & (dist < r)
+    rows, cols = np.nonzero(ok)
+    return torch.from_numpy(np.stack([q[rows], idx[rows, cols]]).astype(np.int64))
 
 
 def sample_pairs(embedding: Tensor, track_edges: Tensor, n_queries: int, r: float, k: int,

@@ -30,7 +30,8 @@ DEFAULT_ETA_BINS: tuple[float, ...] = tuple(np.round(np.arange(-4.0, 4.01, 0.5),
 
 
 def reconstructable(
-    particles: pd.DataFrame, *, min_hits: int = 5, pt_min: float = 0.0, max_abs_eta: float | None = None
+    particles: pd.DataFrame, *, min_hits: int = 5, pt_min: float = 0.0, pt_max: float | None = None,
+    max_abs_eta: float | None = None,
 ) -> np.ndarray:
     """Mask of the particles a tracker is asked to find.
 
@@ -42,6 +43,8 @@ def reconstructable(
         At least this many hits in the truth file.
     pt_min : float
         Transverse momentum strictly above this (GeV); 0 keeps all.
+    pt_max : float, optional
+        Transverse momentum at most this (GeV).
     max_abs_eta : float, optional
         |η| at most this.
 
@@ -53,6 +56,8 @@ def reconstructable(
     mask = (particles["particle_id"].to_numpy() != 0) & (particles["nhits"].to_numpy() >= min_hits)
     if pt_min > 0:
         mask &= particles["pt"].to_numpy() > pt_min
+    if pt_max is not None:
+        mask &= particles["pt"].to_numpy() <= pt_max
     if max_abs_eta is not None:
         mask &= np.abs(particles["eta"].to_numpy()) <= max_abs_eta
     return mask
@@ -216,11 +221,12 @@ def tracking_counts(
     TrackingCounts
         A particle is reconstructed when at least one candidate track is double-majority
         matched to it.  A track is *owned* by a particle that has more than half of its
-        hits.  A candidate track owned by no particle (or by noise) is a fake; every owned
-        track beyond the first of a particle is a duplicate (the duplicate rate is
-        duplicates / owned tracks; two disjoint tracks cannot both hold more than half of a
-        particle's hits, so duplicates are split tracks).  ``unmatched`` counts candidate
-        tracks that are not double-majority matched (fakes plus pieces of split tracks).
+        hits.  A *duplicate* is an owned candidate track beyond the matched one of a
+        reconstructed particle (the duplicate rate is duplicates / owned tracks of the
+        selected particles).  A *fake* is a candidate track that is neither matched nor a
+        duplicate: noise-dominated tracks, tracks mixing particles, and pieces of particles
+        that no track reconstructs.  ``unmatched`` counts candidate tracks that are not
+        double-majority matched (fakes plus duplicates).
     """
     counts = TrackingCounts(np.asarray(pt_bins, float), np.asarray(eta_bins, float))
     candidates = tracks.loc[tracks["n_hits"] >= min_track_hits]
@@ -236,13 +242,14 @@ def tracking_counts(
     pt = particles["pt"].to_numpy(np.float64)
     eta = particles["eta"].to_numpy(np.float64)
     sel = np.asarray(selected, dtype=bool)
-    n_matched = per_particle_count(good)[sel]
+    all_matched = per_particle_count(good)
+    n_matched = all_matched[sel]
     n_owned = per_particle_count(owned)[sel]
     per_particle = {
         "particles": np.ones(int(sel.sum()), dtype=np.int64),
         "reconstructed": (n_matched > 0).astype(np.int64),
         "owned": n_owned,
-        "duplicates": np.maximum(n_owned - 1, 0),
+        "duplicates": np.where(n_matched > 0, n_owned - 1, 0),
     }
     for name, weights in per_particle.items():
         counts.totals[name] = int(weights.sum())
@@ -256,7 +263,9 @@ def tracking_counts(
         cand_eta = track_eta.reindex(candidates["track_id"]).to_numpy(np.float64)
     else:
         cand_eta = lookup["eta"].reindex(owner).to_numpy(np.float64)
-    fake = (~owned).astype(np.int64)
+    matched_ids = particles["particle_id"].to_numpy()[all_matched > 0]
+    duplicate = owned & ~good & np.isin(owner.to_numpy(), matched_ids)
+    fake = (~good & ~duplicate).astype(np.int64)
     counts.totals["tracks"] = len(candidates)
     counts.totals["fakes"] = int(fake.sum())
     counts.totals["unmatched"] = int((~good).sum())
