@@ -146,7 +146,7 @@ def test_clear_errors_for_bad_checkpoints_and_missing_truth(evaluated, tmp_path,
 def test_event_without_hits_gives_an_empty_result(evaluated):
     root, gnn, _ = evaluated
     from trackgnn.data import load_event
-    from trackgnn.gnn import InferenceChain
+    from trackgnn.pipeline import InferenceChain
 
     hits, cells = load_event(root / "raw" / "event000001004", parts=("hits", "cells"))
     chain = InferenceChain(gnn, device="cpu")

@@ -52,7 +52,7 @@ def test_zero_edge_and_zero_hit_events_give_empty_results(trained):
 
     data = load_event_data(event_files(config.input_dir / "test")[0])
     keep = torch.zeros(data.edge_index.shape[1], dtype=torch.bool)
-    from trackgnn.graph import select_edges
+    from trackgnn.filter import select_edges
 
     empty = stage.prepare_event(config, select_edges(data, keep))
     out = process(empty)
@@ -95,7 +95,7 @@ def test_config_errors_name_the_key(tmp_path, filter_outputs):
     with pytest.raises(ConfigError, match=r"gnn\.yaml\.model\.aggr\[0\]|aggr: could not resolve 'median'"):
         load_stage_config(gnn_config(tmp_path, filter_outputs, model={"aggr": ["median"]}))
     with pytest.raises(ConfigError, match=r"upstream config 'nowhere\.yaml' not found"):
-        from trackgnn.gnn import upstream_configs
+        from trackgnn.pipeline import upstream_configs
 
         _, config = load_stage_config(gnn_config(tmp_path, filter_outputs, upstream=["nowhere.yaml"]))
         upstream_configs(config)

@@ -116,7 +116,7 @@ def test_cost_sum_and_scaling():
 
 def test_project_networks_matmul_counts_match_torch():
     """The counts of trackgnn's own GNN and filter follow their forward passes exactly."""
-    from trackgnn.graph import EdgeFilterNet, FilterModelConfig
+    from trackgnn.filter import EdgeFilterNet, FilterModelConfig
     from trackgnn.models import InteractionGNN
     from trackgnn.profiling._model_counts import count_edge_filter, count_interaction_gnn
 

@@ -96,7 +96,7 @@ def evaluate(config_path, data_dir, checkpoint_dir, out_dir, n_events, hard_cuts
     from tqdm import tqdm
 
     from trackgnn.evaluation import plot_efficiency, plot_event_display, plot_fake_duplicate
-    from trackgnn.gnn import InferenceChain, default_test_events, evaluate_chain, iter_raw_events
+    from trackgnn.pipeline import InferenceChain, default_test_events, evaluate_chain, iter_raw_events
     from trackgnn.io import atomic_path
 
     chain = InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device)

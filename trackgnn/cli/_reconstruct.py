@@ -36,7 +36,7 @@ def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, worker
 
     from trackgnn.data import list_events
     from trackgnn.errors import MissingInputError
-    from trackgnn.gnn import InferenceChain, reconstruct_events
+    from trackgnn.pipeline import InferenceChain, reconstruct_events
     from trackgnn.io import atomic_path
 
     ids = [event_id for event_id, _ in list_events(Path(data_dir))] if Path(data_dir).is_dir() else []

@@ -1,13 +1,17 @@
-"""Metric-learning embedding: hit features → a space where hits of one particle are close."""
+"""The embedding stage: metric learning (hit features → a space where hits of one particle are
+close) and the radius graph built in that space."""
 
 from trackgnn.embedding._loss import hinge_loss
 from trackgnn.embedding._model import EmbeddingModelConfig, EmbeddingNet
 from trackgnn.embedding._pairs import hard_negative_pairs, sample_pairs
 from trackgnn.embedding._task import EmbeddingTask, PairConfig, hit_order_key
+from trackgnn.embedding._stage import EmbeddingStage, EmbeddingStageConfig
 
 __all__ = [
     "EmbeddingModelConfig",
     "EmbeddingNet",
+    "EmbeddingStage",
+    "EmbeddingStageConfig",
     "EmbeddingTask",
     "PairConfig",
     "hard_negative_pairs",

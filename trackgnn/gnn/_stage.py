@@ -47,7 +47,7 @@ class GNNStage(Stage):
     def prepare_inputs(self, config: GNNStageConfig, is_main: bool = True) -> Path:
         """Run the upstream bootstrap (simulation, embedding, filter) when the input is missing."""
         if is_main:
-            from trackgnn.gnn._bootstrap import ensure_upstream
+            from trackgnn.pipeline._bootstrap import ensure_upstream
 
             ensure_upstream(config, log=self._log)
         return Path(config.input_dir)
@@ -56,7 +56,7 @@ class GNNStage(Stage):
         """``x`` plus the ``input_cut`` on the filter score."""
         data = super().prepare_event(config, data)
         if config.input_cut > 0 and "edge_score" in data:
-            from trackgnn.graph import select_edges
+            from trackgnn.filter import select_edges
 
             data = select_edges(data, data.edge_score >= config.input_cut)
         return data

@@ -2,7 +2,6 @@
 
 from trackgnn.graph._backends import BACKENDS, knn_within_radius, register_backend, resolve_backend
 from trackgnn.graph._edge_features import EDGE_FEATURES, edge_geometry
-from trackgnn.graph._filter import EdgeFilterNet, FilterModelConfig, edge_scores, select_edges
 from trackgnn.graph._build import edge_labels, orient_edges, radius_graph, truth_edge_mask
 from trackgnn.graph._metrics import (
     PT_BINS,
@@ -16,10 +15,6 @@ from trackgnn.graph._metrics import (
 __all__ = [
     "EDGE_FEATURES",
     "edge_geometry",
-    "EdgeFilterNet",
-    "FilterModelConfig",
-    "edge_scores",
-    "select_edges",
     "BACKENDS",
     "PT_BINS",
     "EdgeCounts",

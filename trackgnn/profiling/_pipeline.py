@@ -1,6 +1,6 @@
 """The trained pipeline as a sequence of roofline stages.
 
-``configs/gnn.yaml`` is run through :class:`trackgnn.gnn.InferenceChain` (the
+``configs/gnn.yaml`` is run through :class:`trackgnn.pipeline.InferenceChain` (the
 chain ``trackgnn reconstruct`` runs: its ``upstream`` stages, the GNN, track
 building), which names the training command of any missing checkpoint.  A
 config of an earlier stage is profiled with the stages up to it, found the
@@ -73,7 +73,7 @@ def pipeline_stages(config_path: str | Path, device: str, event_index: int = 0,
     hard cuts, the regime the pipeline is trained and evaluated in (``trackgnn evaluate``);
     without, every hit (``trackgnn reconstruct``).
 
-    A GNN config runs :class:`trackgnn.gnn.InferenceChain` (its ``upstream`` stages, the GNN,
+    A GNN config runs :class:`trackgnn.pipeline.InferenceChain` (its ``upstream`` stages, the GNN,
     track building) on a held-out raw event; a config of an earlier stage profiles the chain
     of stages up to it on that stage chain's first test event.
     """

@@ -1,6 +1,6 @@
 """Roofline stages of the trained pipeline: embedding, graph building, filter, GNN, track building.
 
-:func:`build_chain_stages` profiles :class:`trackgnn.gnn.InferenceChain` (a GNN config);
+:func:`build_chain_stages` profiles :class:`trackgnn.pipeline.InferenceChain` (a GNN config);
 :func:`build_stages` a chain of earlier stages (an embedding or filter config).
 
 The filter and GNN stages run exactly as ``trackgnn infer`` runs them
@@ -193,14 +193,14 @@ def _chain_gnn_stages(stage, config, process) -> list[Stage]:
 
 def build_chain_stages(config_path, device: str, event_index: int,
                        hard_cuts: bool = True) -> tuple[list[Stage], Any, str, str]:
-    """Roofline stages of :class:`trackgnn.gnn.InferenceChain` (what ``trackgnn reconstruct`` runs).
+    """Roofline stages of :class:`trackgnn.pipeline.InferenceChain` (what ``trackgnn reconstruct`` runs).
 
     The input is held-out test event ``event_index`` of the chain, preprocessed as the chain
     preprocesses raw hits and, when ``hard_cuts``, restricted to the hits passing the chain's
     training hard cuts (as ``trackgnn evaluate`` runs it; ``reconstruct`` keeps every hit).
     Also returns the event name and which hits it holds.
     """
-    from trackgnn.gnn import InferenceChain, default_test_events, iter_raw_events
+    from trackgnn.pipeline import InferenceChain, default_test_events, iter_raw_events
     from trackgnn.processing import process_event
     from trackgnn.training import resolve_device
 

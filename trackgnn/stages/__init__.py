@@ -1,4 +1,4 @@
-"""Pipeline stages: registry, shared config, data module, train/infer contract."""
+"""The stage framework: base Stage (train/infer contract), registry, shared config, data module, runner, report."""
 
 from trackgnn.stages._base import Stage, config_record, find_producer_config, producer_command
 from trackgnn.stages._config import NODE_FEATURES, GraphConfig, StageConfig

@@ -10,8 +10,8 @@ __all__ = ["STAGES", "register_stage", "resolve_stage"]
 
 #: stage name -> "module:Class" of a :class:`trackgnn.stages.Stage` subclass.
 STAGES: dict[str, str] = {
-    "embedding": "trackgnn.stages._embedding_stage:EmbeddingStage",
-    "filter": "trackgnn.stages._filter_stage:FilterStage",
+    "embedding": "trackgnn.embedding._stage:EmbeddingStage",
+    "filter": "trackgnn.filter._stage:FilterStage",
     "gnn": "trackgnn.gnn._stage:GNNStage",
 }
 

@@ -16,7 +16,7 @@ def _init_worker(config_path: str, checkpoint_dir: str | None, device: str, thre
                  stages: dict[str, str] | None = None) -> None:
     import torch
 
-    from trackgnn.gnn._chain import InferenceChain
+    from trackgnn.pipeline._chain import InferenceChain
     from trackgnn.stages import STAGES
 
     STAGES.update(stages or {})  # stages registered at run time in the parent process
@@ -25,7 +25,7 @@ def _init_worker(config_path: str, checkpoint_dir: str | None, device: str, thre
 
 
 def _reconstruct_one(raw_dir: str, event_id: int) -> tuple[pd.DataFrame, dict[str, float]]:
-    from trackgnn.gnn._events import iter_raw_events
+    from trackgnn.pipeline._events import iter_raw_events
     from trackgnn.tracking import to_submission
 
     (event_id, hits, cells, _, _), = iter_raw_events(raw_dir, [event_id])

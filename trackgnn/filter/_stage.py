@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from trackgnn.graph import FilterModelConfig
+from trackgnn.filter._network import FilterModelConfig
 from trackgnn.stages._base import Stage
 from trackgnn.stages._config import StageConfig
 
@@ -70,7 +70,8 @@ class FilterTask:
 
     def _evaluate(self, events: Sequence):
         """Mean validation loss per edge and the edge counts after the score cut."""
-        from trackgnn.graph import edge_counts, edge_scores
+        from trackgnn.filter._network import edge_scores
+        from trackgnn.graph import edge_counts
 
         device = next(self.model.parameters()).device
         total, loss, n_edges = None, 0.0, 0
@@ -119,7 +120,8 @@ class FilterStage(Stage):
         return data
 
     def _model(self, config: FilterStageConfig):
-        from trackgnn.graph import EDGE_FEATURES, EdgeFilterNet
+        from trackgnn.filter._network import EdgeFilterNet
+        from trackgnn.graph import EDGE_FEATURES
 
         return EdgeFilterNet(len(config.node_features), len(EDGE_FEATURES), config.model)
 
@@ -127,7 +129,7 @@ class FilterStage(Stage):
         return FilterTask(self._model(config), config)
 
     def load_inference(self, config: FilterStageConfig, device: str = "cpu") -> Callable:
-        from trackgnn.graph import edge_scores, select_edges
+        from trackgnn.filter._network import edge_scores, select_edges
         from trackgnn.training import load_model_state
 
         state = self.best_checkpoint(config)

@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from trackgnn.gnn._chain import ChainResult, InferenceChain
+from trackgnn.pipeline._chain import ChainResult, InferenceChain
 
 __all__ = ["SELECTIONS", "EvaluationReport", "evaluate_chain"]
 

@@ -65,7 +65,7 @@ class InferenceChain:
 
     def __init__(self, config_path: str | Path, *, checkpoint_dir: str | Path | None = None,
                  device: str = "auto") -> None:
-        from trackgnn.gnn._bootstrap import upstream_configs
+        from trackgnn.pipeline._bootstrap import upstream_configs
         from trackgnn.stages import load_stage_config
         from trackgnn.training import resolve_device
 

@@ -1,0 +1,21 @@
+"""The trained stages chained in memory: hits in, tracks out (reconstruct), with truth scored
+(evaluate), and the bootstrap that simulates data and trains missing upstream stages."""
+
+from trackgnn.pipeline._bootstrap import ensure_upstream, upstream_configs
+from trackgnn.pipeline._chain import ChainResult, InferenceChain
+from trackgnn.pipeline._evaluate import SELECTIONS, EvaluationReport, evaluate_chain
+from trackgnn.pipeline._events import default_test_events, iter_raw_events
+from trackgnn.pipeline._reconstruct import reconstruct_events
+
+__all__ = [
+    "SELECTIONS",
+    "ChainResult",
+    "EvaluationReport",
+    "InferenceChain",
+    "default_test_events",
+    "ensure_upstream",
+    "evaluate_chain",
+    "iter_raw_events",
+    "reconstruct_events",
+    "upstream_configs",
+]
