@@ -8,6 +8,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from trackgnn.graph import LayerPairMap
 from trackgnn.models import ACTIVATIONS, MLP
 
 __all__ = ["EmbeddingModelConfig", "EmbeddingNet"]
@@ -45,13 +46,19 @@ class EmbeddingModelConfig:
 
 
 class EmbeddingNet(nn.Module):
-    """Map hit features ``(n_hits, in_dim)`` to embeddings ``(n_hits, out_dim)``."""
+    """Map hit features ``(n_hits, in_dim)`` to embeddings ``(n_hits, out_dim)``.
+
+    ``layer_pairs`` (:class:`trackgnn.graph.LayerPairMap`) holds the detector layer pairs seen
+    in the training truth; it is saved with the weights and restricts the graph built on the
+    embedding to those pairs.
+    """
 
     def __init__(self, in_dim: int, config: EmbeddingModelConfig) -> None:
         super().__init__()
         self.mlp = MLP([in_dim, *[config.hidden] * config.n_layers, config.out_dim],
                        norm=None if config.norm == "none" else config.norm, activation=config.activation)
         self.normalize = config.normalize
+        self.layer_pairs = LayerPairMap()
 
     def reset_parameters(self) -> None:
         self.mlp.reset_parameters()

@@ -68,14 +68,24 @@ class EmbeddingTask:
         self.pairs = pairs
         self.graph = graph
 
+    def learn_from_truth(self, events: Sequence) -> None:
+        """Count the detector layer pairs of the training events' truth edges (the layer-pair map)."""
+        layer_pairs = self.model.layer_pairs
+        layer_pairs.counts.zero_()
+        for event in events:
+            layer_pairs.update(event.layer, event.track_edges)
+
     def training_step(self, model: nn.Module, event, generator: torch.Generator) -> torch.Tensor:
         from trackgnn.graph import edge_labels
 
         device = next(self.model.parameters()).device
+        layer_pairs = self.model.layer_pairs
         embedding = model(event.x.to(device))
         cfg = self.pairs
         pairs = sample_pairs(embedding.detach(), event.track_edges.to(device), cfg.points_per_batch,
                              cfg.margin, cfg.knn, cfg.n_random, generator)
+        if self.graph.search_k is not None:  # the graph never holds pairs off the map: no need to push them
+            pairs = pairs[:, layer_pairs.allowed(event.layer.to(device), pairs[0], pairs[1]).to(device)]
         same = edge_labels(pairs, event.particle_id.to(device))
         return hinge_loss(embedding, pairs, same, cfg.margin, cfg.weight_true)
 
@@ -85,8 +95,12 @@ class EmbeddingTask:
 
         embedding = self.model(event.x.to(device))
         g = self.graph
+        keep = None
+        if g.search_k is not None:
+            def keep(src, dst):
+                return self.model.layer_pairs.allowed(event.layer, src, dst)
         edges = radius_graph(embedding, hit_order_key(event), g.r, g.k, backend=g.backend,
-                             chunk_size=g.chunk_size, device=device)
+                             chunk_size=g.chunk_size, device=device, keep=keep, search_k=g.search_k)
         return embedding.cpu(), edges
 
     def _counts(self, events: Sequence):

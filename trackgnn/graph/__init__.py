@@ -3,6 +3,7 @@
 from trackgnn.graph._backends import BACKENDS, knn_within_radius, register_backend, resolve_backend
 from trackgnn.graph._edge_features import EDGE_FEATURES, edge_geometry
 from trackgnn.graph._build import edge_labels, orient_edges, radius_graph, truth_edge_mask
+from trackgnn.graph._layer_map import LayerPairMap, detector_layer_codes
 from trackgnn.graph._metrics import (
     PT_BINS,
     EdgeCounts,
@@ -18,6 +19,8 @@ __all__ = [
     "BACKENDS",
     "PT_BINS",
     "EdgeCounts",
+    "LayerPairMap",
+    "detector_layer_codes",
     "edge_counts",
     "edge_labels",
     "edge_metrics",

@@ -24,18 +24,18 @@ class ChainResult:
     data : Data or None
         The GNN stage's output event (None for an event without hits).
     labels : ndarray
-        (n_hits,) track label per row of the input hits; −1 for hits in no track
-        (including hits removed by hard cuts).
+        (n_hits,) track label per row of the input hits; −1 for hits in no track.
     seconds : dict
         Wall time per step: ``preprocessing``, one entry per stage, ``track_building``.
-    edge_counts : dict
-        Stage name → :class:`trackgnn.graph.EdgeCounts` of its output graph (with truth only).
+    graphs : dict
+        Stage name → (2, E) edges that stage hands on (the GNN: edges above its score cut),
+        indexing the rows of the input hits; evaluation scores them against the truth.
     """
 
     data: Any
     labels: np.ndarray
     seconds: dict[str, float] = field(default_factory=dict)
-    edge_counts: dict[str, Any] = field(default_factory=dict)
+    graphs: dict[str, Any] = field(default_factory=dict)
 
 
 def _checkpoint_override(stage, root: Path) -> None:
@@ -90,32 +90,27 @@ class InferenceChain:
     def stage_names(self) -> list[str]:
         return [name for name, *_ in self.processes]
 
-    def run(self, event_id: int, hits, cells=None, particles=None, truth=None, *,
-            hard_cuts: bool = False) -> ChainResult:
-        """Reconstruct one event given as TrackML DataFrames (truth optional).
+    def run(self, event_id: int, hits, cells=None) -> ChainResult:
+        """Reconstruct one event from its hits (and cells, when present).
 
-        ``hard_cuts`` applies the first stage's hard cuts first (needs truth): the chain then
-        sees the hits it was trained on.  Hits it does not see get label −1.
+        This is all the chain ever sees: no truth enters it, so ``trackgnn evaluate`` and
+        ``trackgnn reconstruct`` give the same tracks for the same hits.
         """
         import torch
 
-        from trackgnn.processing import apply_hard_cuts, process_event
+        from trackgnn.processing import process_event
 
         seconds: dict[str, float] = {}
-        counts: dict[str, Any] = {}
+        graphs: dict[str, Any] = {}
         start = time.perf_counter()
-        data = process_event(event_id, hits, cells, particles, truth)
-        if hard_cuts:
-            if truth is None:
-                raise ConfigError("hard cuts need the truth: run without them on events that have no truth file")
-            data = apply_hard_cuts(data, self.hard_cuts)
+        data = process_event(event_id, hits, cells)
         seconds["preprocessing"] = time.perf_counter() - start
         labels = np.full(len(hits), -1, dtype=np.int64)
         if data.num_nodes == 0:
             for name in self.stage_names:
                 seconds[name] = 0.0
             seconds["track_building"] = 0.0
-            return ChainResult(None, labels, seconds, counts)
+            return ChainResult(None, labels, seconds, graphs)
         with torch.no_grad():
             for name, stage, config, process in self.processes:
                 start = time.perf_counter()
@@ -126,9 +121,7 @@ class InferenceChain:
                 else:
                     data = process(data)
                     seconds[name] = time.perf_counter() - start
-                if truth is not None:
-                    counts[name] = stage.event_counts(data)
-        row = {hit_id: i for i, hit_id in enumerate(hits["hit_id"].to_numpy().tolist())}
-        rows = np.fromiter((row[h] for h in data.hit_id.tolist()), dtype=np.int64, count=int(data.num_nodes))
-        labels[rows] = data.track_label.numpy()
-        return ChainResult(data, labels, seconds, counts)
+                kept = data.edge_kept if "edge_kept" in data else None
+                graphs[name] = data.edge_index if kept is None else data.edge_index[:, kept]
+        labels[:] = data.track_label.numpy()
+        return ChainResult(data, labels, seconds, graphs)

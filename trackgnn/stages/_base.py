@@ -130,6 +130,8 @@ class Stage(ABC):
             val_events = [self.prepare_event(config, e) for e in data.events("val")]
             torch.manual_seed(config.seed)
             task = self.build_task(config)
+            if hasattr(task, "learn_from_truth"):  # statistics of the training truth, before any step
+                task.learn_from_truth(train_events)
             trainer = Trainer(config.training, self.checkpoint_dir(config), seed=config.seed,
                               record=config_record(config), fingerprint=self.fingerprint(config),
                               context=ctx, log=log)

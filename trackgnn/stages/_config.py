@@ -78,12 +78,17 @@ class GraphConfig:
         GPU when CUDA), ``kdtree`` or ``torch``; all exact, identical edges.
     chunk_size : int or None
         Queries per search call (bounds memory on full events).
+    search_k : int or None
+        With a value, each hit searches this many neighbours and keeps the first ``k`` on
+        detector layer pairs that hold truth edges in the training events (the embedding's
+        :class:`trackgnn.graph.LayerPairMap`); null: the plain ``k`` nearest.
     """
 
     r: float = 0.1
     k: int = 50
     backend: str = "auto"
     chunk_size: int | None = 20000
+    search_k: int | None = None
 
     def __post_init__(self) -> None:
         from trackgnn.graph import BACKENDS
@@ -94,3 +99,5 @@ class GraphConfig:
             raise ValueError(f"backend: could not resolve {self.backend!r} among {sorted(BACKENDS)}")
         if self.chunk_size is not None and self.chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1 or null, got {self.chunk_size}")
+        if self.search_k is not None and self.search_k < self.k:
+            raise ValueError(f"search_k must be >= k ({self.k}) or null, got {self.search_k}")
