@@ -118,7 +118,7 @@ def hard_cut_rows(hits, particles, truth, cuts) -> np.ndarray:
 
     from trackgnn.processing import hard_cut_mask, hit_truth
 
-    info = {k: torch.from_numpy(np.asarray(v)) for k, v in hit_truth(hits, particles, truth).items()}
+    info = {k: torch.from_numpy(np.array(v)) for k, v in hit_truth(hits, particles, truth).items()}
     return hard_cut_mask(SimpleNamespace(num_nodes=len(hits), **info), cuts).numpy()
 
 
