@@ -103,8 +103,10 @@ def format_report(report, score_cut: float) -> str:
 @click.option("--min-track-hits", default=3, show_default=True, type=click.IntRange(min=1),
               help="Shortest track counted in efficiency, fake and duplicate rates.")
 @click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
+@click.option("--precision", default="fp32", show_default=True, type=click.Choice(["fp32", "bf16"]),
+              help="bf16: filter and GNN networks under BF16 autocast (see bench/reconstruct.py).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def evaluate(config_path, data_dir, checkpoint_dir, out_dir, n_events, hard_cuts, min_track_hits, device,
+def evaluate(config_path, data_dir, checkpoint_dir, out_dir, n_events, hard_cuts, min_track_hits, device, precision,
              progress) -> None:
     """Run the whole chain on held-out events and report edge, track and timing metrics.
 
@@ -119,7 +121,7 @@ def evaluate(config_path, data_dir, checkpoint_dir, out_dir, n_events, hard_cuts
     from trackgnn.pipeline import InferenceChain, default_test_events, evaluate_chain, iter_raw_events
     from trackgnn.io import atomic_path
 
-    chain = InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device)
+    chain = InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device, precision=precision)
     if data_dir is None:
         raw_dir, ids = default_test_events(chain)
     else:

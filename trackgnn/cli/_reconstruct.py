@@ -22,8 +22,11 @@ __all__ = ["reconstruct"]
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Shard the events over this many processes.")
 @click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
+@click.option("--precision", default="fp32", show_default=True, type=click.Choice(["fp32", "bf16"]),
+              help="bf16: filter and GNN networks under BF16 autocast (see bench/reconstruct.py).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, workers, device, progress) -> None:
+def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, workers, device, precision,
+                progress) -> None:
     """Reconstruct tracks for every event of DATA with the trained chain of CONFIG.
 
     Every hit gets exactly one track_id (hits in no track are tracks of their own), as the
@@ -44,13 +47,14 @@ def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, worker
         raise MissingInputError(f"{data_dir}: no TrackML events found (expected files like "
                                 f"event000001000-hits.csv or .csv.gz)")
     ids = ids[:n_events] if n_events is not None else ids
-    InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device)  # fail fast on checkpoints
+    InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device, precision=precision)  # fail fast
     out = Path(out_dir)
     seconds: dict[str, list[float]] = {}
     n_hits = n_tracks = 0
     with atomic_path(out / "submission.csv") as tmp, tmp.open("w") as handle:
         handle.write("event_id,hit_id,track_id\n")
         results = reconstruct_events(config_path, data_dir, ids, checkpoint_dir=checkpoint_dir, device=device,
+                                     precision=precision,
                                      workers=workers)
         for event_id, submission, event_seconds in tqdm(results, total=len(ids), desc="reconstruct",
                                                         unit="event", disable=not progress):

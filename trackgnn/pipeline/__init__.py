@@ -2,12 +2,13 @@
 (evaluate), and the bootstrap that simulates data and trains missing upstream stages."""
 
 from trackgnn.pipeline._bootstrap import ensure_upstream, upstream_configs
-from trackgnn.pipeline._chain import ChainResult, InferenceChain
+from trackgnn.pipeline._chain import PRECISIONS, ChainResult, InferenceChain
 from trackgnn.pipeline._evaluate import SELECTIONS, EvaluationReport, evaluate_chain
 from trackgnn.pipeline._events import default_test_events, iter_raw_events
 from trackgnn.pipeline._reconstruct import reconstruct_events
 
 __all__ = [
+    "PRECISIONS",
     "SELECTIONS",
     "ChainResult",
     "EvaluationReport",

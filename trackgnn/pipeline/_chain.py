@@ -12,7 +12,20 @@ import numpy as np
 
 from trackgnn.errors import ConfigError
 
-__all__ = ["ChainResult", "InferenceChain"]
+__all__ = ["PRECISIONS", "ChainResult", "InferenceChain"]
+
+#: Precisions the chain runs its networks in.
+PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
+
+
+def _to_float32(data) -> None:
+    """Stage outputs in FP32 whatever the autocast precision (track builders read them as NumPy)."""
+    import torch
+
+    for key in list(data.keys()):
+        value = data[key]
+        if torch.is_tensor(value) and value.dtype in (torch.bfloat16, torch.float16):
+            data[key] = value.float()
 
 
 @dataclass
@@ -55,6 +68,9 @@ class InferenceChain:
         gnn) instead of ``<stage_dir>/checkpoints/``.
     device : str
         ``cpu``, ``cuda`` or ``auto``.
+    precision : {'fp32', 'bf16'}
+        ``bf16`` runs the filter and GNN networks under BF16 autocast (the embedding, whose
+        distances decide the graph, stays FP32); stage outputs are FP32 either way.
 
     Raises
     ------
@@ -64,7 +80,7 @@ class InferenceChain:
     """
 
     def __init__(self, config_path: str | Path, *, checkpoint_dir: str | Path | None = None,
-                 device: str = "auto") -> None:
+                 device: str = "auto", precision: str = "fp32") -> None:
         from trackgnn.pipeline._bootstrap import upstream_configs
         from trackgnn.stages import load_stage_config
         from trackgnn.training import resolve_device
@@ -72,14 +88,26 @@ class InferenceChain:
         gnn_stage, gnn_config = load_stage_config(config_path)
         if gnn_stage.name != "gnn":
             raise ConfigError(f"{config_path}: expected a gnn stage config, got stage {gnn_stage.name!r}")
+        if precision not in PRECISIONS:
+            raise ConfigError(f"precision: could not resolve {precision!r} among {list(PRECISIONS)}")
         self.config = gnn_config
         self.device = resolve_device(device)
+        self.precision = precision
         self.stages = [*upstream_configs(gnn_config), (Path(config_path), gnn_stage, gnn_config)]
         self.processes: list[tuple[str, Any, Any, Callable]] = []
         for _, stage, config in self.stages:
             if checkpoint_dir is not None:
                 _checkpoint_override(stage, Path(checkpoint_dir))
             self.processes.append((stage.name, stage, config, stage.load_inference(config, self.device)))
+
+    def _autocast(self, stage_name: str):
+        import contextlib
+
+        import torch
+
+        if self.precision == "fp32" or stage_name == "embedding":
+            return contextlib.nullcontext()
+        return torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16)
 
     @property
     def hard_cuts(self):
@@ -115,12 +143,14 @@ class InferenceChain:
             for name, stage, config, process in self.processes:
                 start = time.perf_counter()
                 data = stage.prepare_event(config, data)
-                if hasattr(process, "run"):
-                    data, parts = process.run(data)
-                    seconds.update(parts)
-                else:
-                    data = process(data)
-                    seconds[name] = time.perf_counter() - start
+                with self._autocast(name):
+                    if hasattr(process, "run"):
+                        data, parts = process.run(data)
+                        seconds.update(parts)
+                    else:
+                        data = process(data)
+                        seconds[name] = time.perf_counter() - start
+                _to_float32(data)
                 kept = data.edge_kept if "edge_kept" in data else None
                 graphs[name] = data.edge_index if kept is None else data.edge_index[:, kept]
         labels[:] = data.track_label.numpy()
