@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import Iterator
 
 import click
 
 __all__ = ["reconstruct"]
+
+
+@contextlib.contextmanager
+def _removed_if_left_empty(directory: Path) -> Iterator[None]:
+    """On error, remove ``directory`` again if it did not exist before and is still empty."""
+    existed = directory.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise
 
 
 @click.command("reconstruct")
@@ -48,7 +63,7 @@ def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, worker
     out = Path(out_dir)
     seconds: dict[str, list[float]] = {}
     n_hits = n_tracks = 0
-    with atomic_path(out / "submission.csv") as tmp, tmp.open("w") as handle:
+    with _removed_if_left_empty(out), atomic_path(out / "submission.csv") as tmp, tmp.open("w") as handle:
         handle.write("event_id,hit_id,track_id\n")
         results = reconstruct_events(config_path, data_dir, ids, checkpoint_dir=checkpoint_dir, device=device,
                                      workers=workers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO, Callable, Iterator, Sequence
 
@@ -70,6 +71,9 @@ def read_part(opener: Opener, name: str, part: str) -> pd.DataFrame:
         raise DataFormatError(
             f"{name}: file is empty; expected a header with columns {list(COLUMNS[part])}"
         ) from None
+    except (zlib.error, zipfile.BadZipFile) as exc:
+        kind = "gzip" if compression == "gzip" else "zip"
+        raise DataFormatError(f"{name}: corrupt {kind} data ({str(exc).strip()})") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise DataFormatError(f"{name}: malformed CSV ({str(exc).strip()})") from None
     expected = COLUMNS[part]
