@@ -6,6 +6,7 @@ import gzip
 
 from click.testing import CliRunner
 
+from tests.gnn.conftest import gnn_config
 from trackgnn.cli import cli
 
 
@@ -27,3 +28,52 @@ def test_reconstruct_corrupt_gzip_hits(gnn_chain, raw_event, tmp_path):
     assert result.stderr.startswith(f"error: {corrupt}: corrupt gzip data (Error -3 while decompressing data: ")
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
     assert not out.exists()  # no partial output, not even the directory
+
+
+def test_nan_in_a_float_setting_names_file_key_and_value(tmp_path):
+    config = gnn_config(tmp_path, tmp_path / "in", training={"lr": float("nan")})
+    result = CliRunner().invoke(cli, ["train", str(config)])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {config}.training.lr: expected a finite number, got nan\n"
+    config = gnn_config(tmp_path, tmp_path / "in", tracking={"options": {"score_cut": float("inf")}})
+    result = CliRunner().invoke(cli, ["infer", str(config)])
+    assert result.stderr == (f"error: {config}.tracking: track builder 'walkthrough': option 'score_cut' must be "
+                             "a finite number, got inf\n")
+    assert not (tmp_path / "gnn").exists()
+
+
+def test_absurd_model_size_is_a_config_error(tmp_path):
+    config = gnn_config(tmp_path, tmp_path / "in", model={"hidden_channels": 100_000_000_000})
+    result = CliRunner().invoke(cli, ["train", str(config)])
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {config}.model: hidden_channels must be <= 16384 (the sanity bound on a "
+                             "layer width), got 100000000000\n")
+
+
+def test_out_of_memory_while_building_the_model(filter_outputs, tmp_path, monkeypatch):
+    monkeypatch.setattr("trackgnn.config._limits.MAX_WIDTH", 10**12)  # let the size through to the allocator
+    config = gnn_config(tmp_path, filter_outputs, model={"hidden_channels": 3_000_000})
+    result = CliRunner().invoke(cli, ["train", str(config)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"error: {config}: out of memory while building the gnn model (tried to allocate "
+                             "33527.61 GiB); lower model.hidden_channels (now 3000000), model.num_iterations "
+                             "(now 2) or triplets.hidden_channels (now 16), or run on a machine with more memory\n")
+    assert not (tmp_path / "gnn").exists()  # no checkpoints or metrics left behind
+
+
+def test_out_of_memory_during_inference(gnn_chain, raw_event, tmp_path, monkeypatch):
+    import torch
+
+    def huge_scores(self, data):
+        return torch.empty(10**13)  # what an event too large for the machine does to the allocator
+
+    monkeypatch.setattr("trackgnn.gnn._infer.GNNInference.scores", huge_scores)
+    raw_dir, _ = raw_event
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["reconstruct", "--config", str(gnn_chain), "--data", str(raw_dir),
+                                      "--out", str(out), "--no-progress", "--device", "cpu"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"error: {gnn_chain}: out of memory while running gnn inference (tried to allocate "
+                             "37252.90 GiB); lower model.hidden_channels (now 16) or model.num_iterations (now 2), "
+                             "or run on a machine with more memory\n")
+    assert not out.exists()

@@ -79,7 +79,8 @@ class InferenceChain:
         for _, stage, config in self.stages:
             if checkpoint_dir is not None:
                 _checkpoint_override(stage, Path(checkpoint_dir))
-            self.processes.append((stage.name, stage, config, stage.load_inference(config, self.device)))
+            with stage.memory_guard(config, "build"):
+                self.processes.append((stage.name, stage, config, stage.load_inference(config, self.device)))
 
     @property
     def hard_cuts(self):
@@ -120,12 +121,13 @@ class InferenceChain:
             for name, stage, config, process in self.processes:
                 start = time.perf_counter()
                 data = stage.prepare_event(config, data)
-                if hasattr(process, "run"):
-                    data, parts = process.run(data)
-                    seconds.update(parts)
-                else:
-                    data = process(data)
-                    seconds[name] = time.perf_counter() - start
+                with stage.memory_guard(config, "infer"):
+                    if hasattr(process, "run"):
+                        data, parts = process.run(data)
+                        seconds.update(parts)
+                    else:
+                        data = process(data)
+                        seconds[name] = time.perf_counter() - start
                 if truth is not None:
                     counts[name] = stage.event_counts(data)
         row = {hit_id: i for i, hit_id in enumerate(hits["hit_id"].to_numpy().tolist())}
