@@ -77,3 +77,20 @@ def test_out_of_memory_during_inference(gnn_chain, raw_event, tmp_path, monkeypa
                              "37252.90 GiB); lower model.hidden_channels (now 16) or model.num_iterations (now 2), "
                              "or run on a machine with more memory\n")
     assert not out.exists()
+
+
+def test_reconstruct_hit_on_unknown_module(gnn_chain, raw_event, tmp_path):
+    raw_dir, frames = raw_event
+    hits = frames["hits"].copy()
+    hits.loc[2, "volume_id"] = 99
+    from trackgnn.data import event_prefix, write_event
+
+    write_event(event_prefix(raw_dir, 1000), hits=hits)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["reconstruct", "--config", str(gnn_chain), "--data", str(raw_dir),
+                                      "--out", str(out), "--no-progress", "--device", "cpu"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"error: {raw_dir / 'event000001000-hits.csv'}: volume_id 99 is not a TrackML detector "
+                             "volume (volumes: 7, 8, 9, 12, 13, 14, 16, 17, 18) in data row 3; "
+                             f"1 of {len(hits)} hits are on no module of the TrackML geometry\n")
+    assert not out.exists()

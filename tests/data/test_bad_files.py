@@ -42,3 +42,28 @@ def test_corrupt_zip_member(tmp_path, small_event):
     archive.write_bytes(bytes(raw))
     with pytest.raises(DataFormatError, match=re.escape(f"{archive}:event000001000-hits.csv: corrupt zip data (")):
         next(load_dataset(archive, parts=["hits"]))
+
+
+@pytest.mark.parametrize("ids, message", [
+    ((99, 2, 1), "volume_id 99 is not a TrackML detector volume (volumes: 7, 8, 9, 12, 13, 14, 16, 17, 18)"),
+    ((8, 3, 1), "layer_id 3 is not a layer of volume_id 8 (layers: 2, 4, 6, 8)"),
+    ((8, 2, 225), "module_id 225 is not a module of volume_id 8, layer_id 2 (modules: 1-224)"),
+    ((-1, 2, 1), "volume_id -1 is not a TrackML detector volume"),
+])
+def test_hit_on_a_module_the_geometry_does_not_have(tmp_path, small_event, ids, message):
+    hits = small_event["hits"].copy()
+    hits.loc[[4, 9], ["volume_id", "layer_id", "module_id"]] = ids
+    write_event(event_prefix(tmp_path, 1000), hits=hits)
+    name = tmp_path / "event000001000-hits.csv"
+    with pytest.raises(DataFormatError) as info:
+        load_event(event_prefix(tmp_path, 1000), parts=["hits"])
+    assert str(info.value).startswith(f"{name}: {message}")
+    assert str(info.value).endswith(f" in data row 5; 2 of {len(hits)} hits are on no module of the TrackML geometry")
+
+
+def test_simulated_hits_are_all_on_known_modules():
+    from trackgnn.data import unknown_modules
+    from trackgnn.simulation import SimulationConfig, simulate_event
+
+    hits = simulate_event(1000, SimulationConfig(seed=3, pileup=5)).hits
+    assert not unknown_modules(hits["volume_id"], hits["layer_id"], hits["module_id"]).any()

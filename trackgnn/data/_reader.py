@@ -17,6 +17,7 @@ from typing import IO, Callable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
+from trackgnn.data._detectors import check_hit_modules
 from trackgnn.data._schema import COLUMNS, FINITE_COLUMNS, OPTIONAL_COLUMNS, PARTS
 from trackgnn.errors import DataFormatError
 
@@ -128,6 +129,7 @@ def _check_event(frames: dict[str, pd.DataFrame], names: dict[str, str]) -> None
         if len(hits) == 0:
             raise DataFormatError(f"{names['hits']}: event has no hits (the file has a header but no rows)")
         _check_unique(hits, "hit_id", names["hits"])
+        check_hit_modules(hits, names["hits"])
     if "particles" in frames:
         _check_unique(frames["particles"], "particle_id", names["particles"])
     if "truth" in frames:
