@@ -94,3 +94,43 @@ def test_reconstruct_hit_on_unknown_module(gnn_chain, raw_event, tmp_path):
                              "volume (volumes: 7, 8, 9, 12, 13, 14, 16, 17, 18) in data row 3; "
                              f"1 of {len(hits)} hits are on no module of the TrackML geometry\n")
     assert not out.exists()
+
+
+def _drop_particles(raw_dir, frames, n: int) -> list[int]:
+    """Rewrite the particles file without its first ``n`` particles; their ids."""
+    from trackgnn.data import event_prefix, write_event
+
+    particles = frames["particles"]
+    write_event(event_prefix(raw_dir, 1000), particles=particles.iloc[n:])
+    return particles["particle_id"].iloc[:n].tolist()
+
+
+def test_score_truth_particles_missing(raw_event, tmp_path):
+    import pandas as pd
+
+    raw_dir, frames = raw_event
+    dropped = _drop_particles(raw_dir, frames, 7)
+    submission = tmp_path / "submission.csv"
+    truth = frames["truth"]
+    pd.DataFrame({"event_id": 1000, "hit_id": truth.hit_id, "track_id": truth.particle_id}).to_csv(submission,
+                                                                                                  index=False)
+    result = CliRunner().invoke(cli, ["score", "--truth-dir", str(raw_dir), "--submission", str(submission)])
+    assert result.exit_code == 2, result.output
+    first = ", ".join(map(str, dropped[:5]))
+    assert result.stderr == (f"error: {raw_dir}/event000001000-particles.csv: 7 particle_id(s) with hits in "
+                             f"{raw_dir}/event000001000-truth.csv are missing (first: {first}, ...); every "
+                             "particle with truth hits needs a row here\n")
+    assert result.stdout == ""
+
+
+def test_evaluate_truth_particles_missing(gnn_chain, raw_event, tmp_path):
+    raw_dir, frames = raw_event
+    dropped = _drop_particles(raw_dir, frames, 1)
+    out = tmp_path / "eval"
+    result = CliRunner().invoke(cli, ["evaluate", "--config", str(gnn_chain), "--data", str(raw_dir),
+                                      "--out", str(out), "--no-progress", "--device", "cpu"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"error: {raw_dir}/event000001000-particles.csv: 1 particle_id(s) with hits in "
+                             f"{raw_dir}/event000001000-truth.csv are missing (first: {dropped[0]}); every "
+                             "particle with truth hits needs a row here\n")
+    assert not out.exists()

@@ -67,3 +67,15 @@ def test_simulated_hits_are_all_on_known_modules():
 
     hits = simulate_event(1000, SimulationConfig(seed=3, pileup=5)).hits
     assert not unknown_modules(hits["volume_id"], hits["layer_id"], hits["module_id"]).any()
+
+
+def test_truth_particles_missing_from_the_particles_file(tmp_path, small_event):
+    particles = small_event["particles"]
+    write_event(event_prefix(tmp_path, 1000), **{**small_event, "particles": particles.iloc[2:]})
+    missing = ", ".join(map(str, particles["particle_id"].iloc[:2]))
+    with pytest.raises(DataFormatError) as info:
+        load_event(event_prefix(tmp_path, 1000), parts=["particles", "truth"])
+    assert str(info.value) == (
+        f"{tmp_path}/event000001000-particles.csv: 2 particle_id(s) with hits in {tmp_path}/event000001000-truth.csv "
+        f"are missing (first: {missing}); every particle with truth hits needs a row here")
+    load_event(event_prefix(tmp_path, 1000), parts=["hits", "truth"])  # without particles nothing to check

@@ -123,6 +123,22 @@ def _check_unique(frame: pd.DataFrame, column: str, name: str) -> None:
         raise DataFormatError(f"{name}: duplicate {column} {frame[column].iloc[row]} in data row {row + 1}")
 
 
+def _check_particles_known(truth: pd.DataFrame, particles: pd.DataFrame, names: dict[str, str]) -> None:
+    """Every particle with truth hits (particle_id != 0) must have a row in the particles file.
+
+    Otherwise its hits get no weight and no pT or eta: scores and efficiencies would be silently wrong.
+    """
+    pid = truth["particle_id"].to_numpy()
+    missing = (pid != 0) & ~np.isin(pid, particles["particle_id"].to_numpy())
+    if missing.any():
+        ids = pd.unique(pid[missing])
+        shown = ", ".join(map(str, ids[:5])) + (", ..." if len(ids) > 5 else "")
+        raise DataFormatError(
+            f"{names['particles']}: {len(ids)} particle_id(s) with hits in {names['truth']} are missing "
+            f"(first: {shown}); every particle with truth hits needs a row here"
+        )
+
+
 def _check_event(frames: dict[str, pd.DataFrame], names: dict[str, str]) -> None:
     if "hits" in frames:
         hits = frames["hits"]
@@ -134,6 +150,8 @@ def _check_event(frames: dict[str, pd.DataFrame], names: dict[str, str]) -> None
         _check_unique(frames["particles"], "particle_id", names["particles"])
     if "truth" in frames:
         _check_unique(frames["truth"], "hit_id", names["truth"])
+    if "truth" in frames and "particles" in frames:
+        _check_particles_known(frames["truth"], frames["particles"], names)
     for part in ("truth", "cells"):
         if part in frames and "hits" in frames:
             known = frames[part]["hit_id"].isin(frames["hits"]["hit_id"]).to_numpy()
