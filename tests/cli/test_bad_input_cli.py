@@ -61,22 +61,23 @@ def test_out_of_memory_while_building_the_model(filter_outputs, tmp_path, monkey
     assert not (tmp_path / "gnn").exists()  # no checkpoints or metrics left behind
 
 
-def test_out_of_memory_during_inference(gnn_chain, raw_event, tmp_path, monkeypatch):
+def test_out_of_memory_during_inference(filter_outputs, tmp_path, monkeypatch):
     import torch
+
+    from tests.cli.conftest import write_untrained_checkpoint
 
     def huge_scores(self, data):
         return torch.empty(10**13)  # what an event too large for the machine does to the allocator
 
+    config = gnn_config(tmp_path, filter_outputs)
+    write_untrained_checkpoint(config)
     monkeypatch.setattr("trackgnn.gnn._infer.GNNInference.scores", huge_scores)
-    raw_dir, _ = raw_event
-    out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["reconstruct", "--config", str(gnn_chain), "--data", str(raw_dir),
-                                      "--out", str(out), "--no-progress", "--device", "cpu"])
+    result = CliRunner().invoke(cli, ["infer", str(config)])
     assert result.exit_code == 2, result.output
-    assert result.stderr == (f"error: {gnn_chain}: out of memory while running gnn inference (tried to allocate "
+    assert result.stderr == (f"error: {config}: out of memory while running gnn inference (tried to allocate "
                              "37252.90 GiB); lower model.hidden_channels (now 16) or model.num_iterations (now 2), "
                              "or run on a machine with more memory\n")
-    assert not out.exists()
+    assert sorted(p.name for p in (tmp_path / "gnn").iterdir()) == ["checkpoints"]  # no outputs written
 
 
 def test_reconstruct_hit_on_unknown_module(gnn_chain, raw_event, tmp_path):
@@ -134,3 +135,13 @@ def test_evaluate_truth_particles_missing(gnn_chain, raw_event, tmp_path):
                              f"{raw_dir}/event000001000-truth.csv are missing (first: {dropped[0]}); every "
                              "particle with truth hits needs a row here\n")
     assert not out.exists()
+
+
+def test_reconstruct_with_a_chain_that_cannot_read_hits(gnn_chain, raw_event, tmp_path):
+    raw_dir, _ = raw_event
+    result = CliRunner().invoke(cli, ["reconstruct", "--config", str(gnn_chain), "--data", str(raw_dir),
+                                      "--out", str(tmp_path / "out"), "--no-progress", "--device", "cpu"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"error: {gnn_chain}: the chain starts with the gnn stage ({gnn_chain}), which needs "
+                             "a graph; list the embedding and filter configs under upstream to run on hits\n")
+    assert not (tmp_path / "out").exists()

@@ -49,6 +49,7 @@ def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, worker
     import numpy as np
     from tqdm import tqdm
 
+    from trackgnn.config import resolved_from
     from trackgnn.data import list_events
     from trackgnn.errors import MissingInputError
     from trackgnn.gnn import InferenceChain, reconstruct_events
@@ -56,7 +57,7 @@ def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, worker
 
     ids = [event_id for event_id, _ in list_events(Path(data_dir))] if Path(data_dir).is_dir() else []
     if not ids:
-        raise MissingInputError(f"{data_dir}: no TrackML events found (expected files like "
+        raise MissingInputError(f"{data_dir}: no TrackML events found{resolved_from(data_dir)} (expected files like "
                                 f"event000001000-hits.csv or .csv.gz)")
     ids = ids[:n_events] if n_events is not None else ids
     InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device)  # fail fast on checkpoints

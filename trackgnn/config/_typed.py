@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar, Union
 
 import yaml
 
+from trackgnn.config._paths import resolved_from
 from trackgnn.errors import ConfigError
 
 __all__ = ["from_dict", "load_yaml", "to_dict"]
@@ -160,7 +161,7 @@ def load_yaml(path: str | Path) -> dict:
     """Read a YAML mapping, turning I/O and syntax problems into :class:`ConfigError`."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
+        raise ConfigError(f"{path}: config file not found{resolved_from(path)}")
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:

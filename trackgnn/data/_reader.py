@@ -19,6 +19,7 @@ import pandas as pd
 
 from trackgnn.data._detectors import check_hit_modules
 from trackgnn.data._schema import COLUMNS, FINITE_COLUMNS, OPTIONAL_COLUMNS, PARTS
+from trackgnn.config import resolved_from
 from trackgnn.errors import DataFormatError
 
 __all__ = ["load_event", "load_event_parts", "load_dataset", "list_events", "event_prefix", "read_part"]
@@ -175,7 +176,7 @@ def _existing_file(prefix: str | Path, part: str) -> Path | None:
 def _find_file(prefix: Path, part: str) -> Path:
     path = _existing_file(prefix, part)
     if path is None:
-        raise DataFormatError(f"{prefix}-{part}.csv: file not found (also tried .csv.gz)")
+        raise DataFormatError(f"{prefix}-{part}.csv: file not found{resolved_from(prefix)} (also tried .csv.gz)")
     return path
 
 
@@ -235,7 +236,7 @@ def _index_files(path: Path) -> dict[int, dict[str, tuple[str, Opener]]]:
     elif path.exists():
         raise DataFormatError(f"{path}: not a directory or zip file of TrackML events")
     else:
-        raise DataFormatError(f"{path}: dataset not found")
+        raise DataFormatError(f"{path}: dataset not found{resolved_from(path)}")
     for display, opener, name in entries:
         match = _EVENT_FILE.search(name)
         if match:

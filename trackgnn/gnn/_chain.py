@@ -102,6 +102,10 @@ class InferenceChain:
 
         from trackgnn.processing import apply_hard_cuts, process_event
 
+        path, first, _ = self.stages[0]
+        if first.name != "embedding":
+            raise ConfigError(f"{self.stages[-1][0]}: the chain starts with the {first.name} stage ({path}), which "
+                              "needs a graph; list the embedding and filter configs under upstream to run on hits")
         seconds: dict[str, float] = {}
         counts: dict[str, Any] = {}
         start = time.perf_counter()
