@@ -145,3 +145,11 @@ def test_reconstruct_with_a_chain_that_cannot_read_hits(gnn_chain, raw_event, tm
     assert result.stderr == (f"error: {gnn_chain}: the chain starts with the gnn stage ({gnn_chain}), which needs "
                              "a graph; list the embedding and filter configs under upstream to run on hits\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_stage_name_of_the_wrong_type(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("stage: [gnn]\n")
+    result = CliRunner().invoke(cli, ["train", str(config)])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {config}: stage: could not resolve ['gnn'] among ['embedding', 'filter', 'gnn']\n"
