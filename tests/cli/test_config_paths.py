@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from tests.cli.conftest import write_untrained_checkpoint
 from tests.gnn.conftest import gnn_config
 from trackgnn.cli import cli
+from trackgnn.stages import load_stage_config
 
 
 def test_checkpoint_not_found_says_where_relative_paths_were_resolved(raw_event, tmp_path, monkeypatch):
@@ -21,9 +22,8 @@ def test_checkpoint_not_found_says_where_relative_paths_were_resolved(raw_event,
     config = gnn_config(project, Path("runs/filter"), stage_dir="runs/gnn")  # relative, as in configs/
     write_untrained_checkpoint(config)
     assert (project / "runs" / "gnn" / "checkpoints" / "best.pt").is_file()
-    from trackgnn.gnn import InferenceChain
-
-    InferenceChain(config, device="cpu")  # from the project directory the checkpoint is found
+    stage, loaded = load_stage_config(config)
+    assert stage.best_checkpoint(loaded)["epoch"] == 0  # from the project directory the checkpoint is found
 
     monkeypatch.chdir(elsewhere)
     result = CliRunner().invoke(cli, ["reconstruct", "--config", str(config), "--data", str(raw_dir),
