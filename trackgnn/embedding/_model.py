@@ -8,6 +8,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from trackgnn.config import check_sizes
 from trackgnn.graph import LayerPairMap
 from trackgnn.models import ACTIVATIONS, MLP
 
@@ -41,6 +42,8 @@ class EmbeddingModelConfig:
         if self.hidden < 1 or self.n_layers < 1 or self.out_dim < 1:
             raise ValueError(f"hidden, n_layers and out_dim must be >= 1, got "
                              f"{self.hidden}, {self.n_layers}, {self.out_dim}")
+        check_sizes("width", hidden=self.hidden, out_dim=self.out_dim)
+        check_sizes("depth", n_layers=self.n_layers)
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation: could not resolve {self.activation!r} among {sorted(ACTIVATIONS)}")
 

@@ -40,6 +40,11 @@ class EmbeddingStage(Stage):
 
     name = "embedding"
     config_class = EmbeddingStageConfig
+    memory_settings = {
+        "build": ("model.hidden", "model.n_layers"),
+        "train": ("pairs.points_per_batch", "pairs.knn", "model.hidden", "model.n_layers"),
+        "infer": ("graph.chunk_size", "graph.k", "model.hidden"),
+    }
 
     def producer(self, config: EmbeddingStageConfig) -> str:
         return f"trackgnn simulate --out {config.input_dir} --events {sum(config.data_split)}"

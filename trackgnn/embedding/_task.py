@@ -8,6 +8,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from trackgnn.config import check_sizes
 from trackgnn.embedding._loss import hinge_loss
 from trackgnn.embedding._pairs import sample_pairs
 
@@ -44,6 +45,7 @@ class PairConfig:
                              f"{self.margin}, {self.knn}, {self.points_per_batch}, {self.n_random}")
         if self.weight_true <= 0:
             raise ValueError(f"weight_true must be > 0, got {self.weight_true}")
+        check_sizes("neighbours", knn=self.knn)
 
 
 def hit_order_key(data) -> torch.Tensor:

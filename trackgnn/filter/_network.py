@@ -8,6 +8,8 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from trackgnn.config import check_sizes
+
 __all__ = ["FilterModelConfig", "EdgeFilterNet", "edge_scores", "select_edges"]
 
 
@@ -25,6 +27,8 @@ class FilterModelConfig:
 
         if self.hidden < 1 or self.n_layers < 1:
             raise ValueError(f"hidden and n_layers must be >= 1, got {self.hidden}, {self.n_layers}")
+        check_sizes("width", hidden=self.hidden)
+        check_sizes("depth", n_layers=self.n_layers)
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation: could not resolve {self.activation!r} among {sorted(ACTIVATIONS)}")
 

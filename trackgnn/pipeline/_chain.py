@@ -98,7 +98,8 @@ class InferenceChain:
         for _, stage, config in self.stages:
             if checkpoint_dir is not None:
                 _checkpoint_override(stage, Path(checkpoint_dir))
-            self.processes.append((stage.name, stage, config, stage.load_inference(config, self.device)))
+            with stage.memory_guard(config, "build"):
+                self.processes.append((stage.name, stage, config, stage.load_inference(config, self.device)))
 
     def _autocast(self, stage_name: str):
         import contextlib
@@ -128,6 +129,10 @@ class InferenceChain:
 
         from trackgnn.processing import process_event
 
+        path, first, _ = self.stages[0]
+        if first.name != "embedding":
+            raise ConfigError(f"{self.stages[-1][0]}: the chain starts with the {first.name} stage ({path}), which "
+                              "needs a graph; list the embedding and filter configs under upstream to run on hits")
         seconds: dict[str, float] = {}
         graphs: dict[str, Any] = {}
         start = time.perf_counter()
@@ -143,7 +148,7 @@ class InferenceChain:
             for name, stage, config, process in self.processes:
                 start = time.perf_counter()
                 data = stage.prepare_event(config, data)
-                with self._autocast(name):
+                with stage.memory_guard(config, "infer"), self._autocast(name):
                     if hasattr(process, "run"):
                         data, parts = process.run(data)
                         seconds.update(parts)

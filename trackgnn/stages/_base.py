@@ -59,6 +59,8 @@ class Stage(ABC):
 
     name: ClassVar[str]
     config_class: ClassVar[type[StageConfig]]
+    #: Settings to lower when a step (``build``, ``train``, ``infer``) runs out of memory.
+    memory_settings: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     # ---------------------------------------------------------------- hooks
     def producer(self, config: StageConfig) -> str:
@@ -102,6 +104,16 @@ class Stage(ABC):
         return edge_counts(data.edge_index, data.track_edges, data.particle_id, data.pt)
 
     # ------------------------------------------------------------- shared
+    def memory_guard(self, config: StageConfig, step: str):
+        """Context turning out-of-memory in ``step`` (``build``, ``train`` or ``infer``) into a
+        :class:`~trackgnn.errors.ResourceError` naming the stage and :attr:`memory_settings`."""
+        from trackgnn.training import out_of_memory_guard, setting_values
+
+        what = {"build": f"building the {self.name} model", "train": f"training the {self.name} stage",
+                "infer": f"running {self.name} inference"}[step]
+        where = str(config.config_path) if config.config_path is not None else f"{self.name} stage"
+        return out_of_memory_guard(where, what, setting_values(config, self.memory_settings.get(step, ())))
+
     def checkpoint_dir(self, config: StageConfig) -> Path:
         return Path(config.stage_dir) / "checkpoints"
 
@@ -129,13 +141,15 @@ class Stage(ABC):
             train_events = [self.prepare_event(config, e) for e in data.events("train")]
             val_events = [self.prepare_event(config, e) for e in data.events("val")]
             torch.manual_seed(config.seed)
-            task = self.build_task(config)
+            with self.memory_guard(config, "build"):
+                task = self.build_task(config)
             if hasattr(task, "learn_from_truth"):  # statistics of the training truth, before any step
                 task.learn_from_truth(train_events)
             trainer = Trainer(config.training, self.checkpoint_dir(config), seed=config.seed,
                               record=config_record(config), fingerprint=self.fingerprint(config),
                               context=ctx, log=log)
-            result = trainer.fit(task, train_events, val_events, resume=not restart)
+            with self.memory_guard(config, "train"):
+                result = trainer.fit(task, train_events, val_events, resume=not restart)
             out = {"stage": self.name, **result}
             if hasattr(task, "report") and val_events:  # per-pT-bin metrics of the best model
                 from trackgnn.training import load_model_state
@@ -144,7 +158,7 @@ class Stage(ABC):
                 ctx.barrier()
                 load_model_state(best, task.model, self.best_checkpoint(config)["model"])
                 task.model.eval()
-                with torch.no_grad():
+                with torch.no_grad(), self.memory_guard(config, "infer"):
                     out["validation"] = task.report(val_events)
             return out
 
@@ -175,7 +189,8 @@ class Stage(ABC):
         stage_dir = Path(config.stage_dir)
         record_path = stage_dir / "config.json"
         reuse = skip_existing and record_path.is_file() and record_path.read_text() == record
-        process = self.load_inference(config, resolve_device(config.training.device))
+        with self.memory_guard(config, "build"):
+            process = self.load_inference(config, resolve_device(config.training.device))
         results: dict[str, Any] = {"stage": self.name}
         for split in SPLITS:
             total = None
@@ -185,7 +200,7 @@ class Stage(ABC):
                 if reuse and out_path.is_file():
                     out = load_event_data(out_path)
                 else:
-                    with torch.no_grad():
+                    with torch.no_grad(), self.memory_guard(config, "infer"):
                         out = process(self.prepare_event(config, data.load(path)))
                     out.stage_config = record
                     save_event_data(out, out_path)
@@ -224,10 +239,11 @@ class Stage(ABC):
         input_dir, output_dir = Path(input_dir), Path(output_dir)
         files = self.new_event_files(config, input_dir, output_dir)
         record = self.output_record(config)
-        process = self.load_inference(config, resolve_device(config.training.device))
+        with self.memory_guard(config, "build"):
+            process = self.load_inference(config, resolve_device(config.training.device))
         total = None
         for path in files:
-            with torch.no_grad():
+            with torch.no_grad(), self.memory_guard(config, "infer"):
                 out = process(self.prepare_event(config, load_event_data(path)))
             out.stage_config = record
             save_event_data(out, output_dir / path.name)

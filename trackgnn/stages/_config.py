@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trackgnn.config import check_sizes
 from trackgnn.processing import CELL_FEATURES, HIT_FEATURES, HardCuts
 from trackgnn.training import TrainingConfig
 
@@ -95,6 +96,7 @@ class GraphConfig:
 
         if self.r <= 0 or self.k < 1:
             raise ValueError(f"r must be > 0 and k >= 1, got r={self.r}, k={self.k}")
+        check_sizes("neighbours", k=self.k)
         if self.backend not in BACKENDS:
             raise ValueError(f"backend: could not resolve {self.backend!r} among {sorted(BACKENDS)}")
         if self.chunk_size is not None and self.chunk_size < 1:

@@ -23,7 +23,7 @@ def register_stage(name: str, target: str) -> None:
 
 def resolve_stage(name: str, where: str = "stage"):
     """The stage class registered as ``name``, or a :class:`ConfigError` listing the known stages."""
-    target = STAGES.get(name)
+    target = STAGES.get(name) if isinstance(name, str) else None
     if target is None:
         raise ConfigError(f"{where}: could not resolve {name!r} among {sorted(STAGES)}")
     module, attr = target.split(":")
