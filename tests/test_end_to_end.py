@@ -72,8 +72,9 @@ def test_evaluate_reports_efficient_tracking_on_held_out_events(evaluated):
     assert metrics["events"] == [1004]  # the held-out test split
     tracks = metrics["tracks"]["pT > 1 GeV, >= 5 hits"]
     assert tracks["n_particles"] >= 20
-    assert tracks["efficiency"][0] >= 0.8
-    assert tracks["fake_rate"][0] <= 0.1
+    fakes = {n: rate["rate"][0] for n, rate in metrics["fake_rate"].items()}
+    assert tracks["efficiency"][0] >= 0.8, tracks["efficiency"]
+    assert fakes[">= 5 hits"] <= 0.15 and fakes[">= 3 hits"] <= 0.3, fakes  # tiny models on complete events
     assert metrics["hard_cuts"] is False and set(metrics["fake_rate"]) == {">= 5 hits", ">= 3 hits"}
     assert set(metrics["tracks"]) == {"pT > 1 GeV, >= 5 hits", "0.5-1 GeV, >= 5 hits", "all, >= 5 hits"}
     assert metrics["edges"]["gnn"]["overall"]["purity"] >= 0.8

@@ -81,13 +81,10 @@ class EmbeddingTask:
         from trackgnn.graph import edge_labels
 
         device = next(self.model.parameters()).device
-        layer_pairs = self.model.layer_pairs
         embedding = model(event.x.to(device))
         cfg = self.pairs
         pairs = sample_pairs(embedding.detach(), event.track_edges.to(device), cfg.points_per_batch,
                              cfg.margin, cfg.knn, cfg.n_random, generator)
-        if self.graph.search_k is not None:  # the graph never holds pairs off the map: no need to push them
-            pairs = pairs[:, layer_pairs.allowed(event.layer.to(device), pairs[0], pairs[1]).to(device)]
         same = edge_labels(pairs, event.particle_id.to(device))
         return hinge_loss(embedding, pairs, same, cfg.margin, cfg.weight_true)
 
