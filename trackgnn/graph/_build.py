@@ -33,7 +33,8 @@ def orient_edges(src: np.ndarray, dst: np.ndarray, order_key: np.ndarray) -> np.
     swap = (key[src] > key[dst]) | ((key[src] == key[dst]) & (src > dst))
     a, b = np.where(swap, dst, src), np.where(swap, src, dst)
     n = int(key.shape[0])
-    code = np.unique(a * n + b)
+    code = np.sort(a * n + b)  # sort + neighbour test: several times faster than np.unique's hashing here
+    code = code[np.r_[True, code[1:] != code[:-1]]] if code.size else code
     return np.stack([code // n, code % n]) if n else np.zeros((2, 0), np.int64)
 
 

@@ -70,10 +70,13 @@ class LayerPairMap(nn.Module):
         """(E,) bool: the pair of hits ``src[i], dst[i]`` lies on a layer pair seen in training."""
         if not self.trained:
             return torch.ones(src.shape[0], dtype=torch.bool)
-        a, b = self.index(layer[src]), self.index(layer[dst])
-        known = (a >= 0) & (b >= 0)
-        ok = self.counts[a.clamp(min=0), b.clamp(min=0)] >= MIN_PAIR_COUNT
-        return (ok | ~known).cpu()
+        row = self.index(layer)  # per hit, then gathered per pair: pairs outnumber hits 50 to 1
+        unknown = len(self.codes)  # an extra row and column that allow everything
+        row = torch.where(row >= 0, row, torch.full_like(row, unknown))
+        table = torch.ones(unknown + 1, unknown + 1, dtype=torch.bool, device=self.counts.device)
+        table[:unknown, :unknown] = self.counts >= MIN_PAIR_COUNT
+        flat = table.flatten()
+        return flat[row[src.to(row.device)] * (unknown + 1) + row[dst.to(row.device)]].cpu()
 
     def n_pairs(self) -> int:
         """Allowed unordered layer pairs."""
