@@ -54,26 +54,29 @@ def _walk(seed, out_ptr, out_dst, out_edge, out_score, tri_ptr, tri_out, tri_sco
 
 
 @njit(cache=True)
+def _count_links(ends, lo, hi, visited, stamp, walk_id, links, touched, n_touched):
+    """Add one link to each unused hit of ``ends[lo:hi]`` off the walk; returns the new ``n_touched``."""
+    for k in range(lo, hi):
+        other = ends[k]
+        if not visited[other] and stamp[other] != walk_id:
+            if links[other] == 0:
+                touched[n_touched] = other
+                n_touched += 1
+            links[other] += 1
+    return n_touched
+
+
+@njit(cache=True)
 def _absorb(path, length, min_links, out_ptr, out_dst, in_ptr, in_src, visited, stamp, walk_id, links,
             touched):
     """Append to ``path`` the unused hits with ``min_links`` edges to or from it, in hit order."""
     n_touched = 0
     for i in range(length):
         node = path[i]
-        for k in range(out_ptr[node], out_ptr[node + 1]):
-            other = out_dst[k]
-            if not visited[other] and stamp[other] != walk_id:
-                if links[other] == 0:
-                    touched[n_touched] = other
-                    n_touched += 1
-                links[other] += 1
-        for k in range(in_ptr[node], in_ptr[node + 1]):
-            other = in_src[k]
-            if not visited[other] and stamp[other] != walk_id:
-                if links[other] == 0:
-                    touched[n_touched] = other
-                    n_touched += 1
-                links[other] += 1
+        n_touched = _count_links(out_dst, out_ptr[node], out_ptr[node + 1], visited, stamp, walk_id, links,
+                                 touched, n_touched)
+        n_touched = _count_links(in_src, in_ptr[node], in_ptr[node + 1], visited, stamp, walk_id, links,
+                                 touched, n_touched)
     found = np.sort(touched[:n_touched])
     for other in found:
         if links[other] >= min_links:
