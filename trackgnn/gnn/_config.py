@@ -167,6 +167,10 @@ class GNNStageConfig(StageConfig):
         Edge score above which an edge counts as kept in the metrics.
     input_cut : float
         Drop input edges whose filter score is below this (0 keeps all).
+    train_sectors : int
+        Each training step sees the hits of one random azimuthal sector, 2π / ``train_sectors``
+        wide, of its event (and the edges inside it): a complete event's graph costs that much
+        less per step.  1: the whole event.  Validation and inference always see whole events.
     """
 
     upstream: list[Path] = field(default_factory=list)
@@ -178,6 +182,7 @@ class GNNStageConfig(StageConfig):
     skip_weight: float = 0.0
     score_cut: float = 0.5
     input_cut: float = 0.0
+    train_sectors: int = 1
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -186,3 +191,5 @@ class GNNStageConfig(StageConfig):
                              f"{self.skip_weight}")
         if not 0 <= self.score_cut <= 1 or not 0 <= self.input_cut <= 1:
             raise ValueError(f"score_cut and input_cut must be in [0, 1], got {self.score_cut}, {self.input_cut}")
+        if not 1 <= self.train_sectors <= 64:
+            raise ValueError(f"train_sectors must be in [1, 64], got {self.train_sectors}")

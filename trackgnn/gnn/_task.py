@@ -76,8 +76,20 @@ class GNNTask:
         return edge_loss, triplet_loss
 
     # ---------------------------------------------------------------- protocol
+    def sector(self, event, generator: torch.Generator):
+        """The hits of ``event`` in one random azimuthal sector (``train_sectors``) and their edges."""
+        from trackgnn.processing import subset_nodes
+
+        n = self.config.train_sectors
+        if n <= 1:
+            return event
+        centre = (torch.rand(1, generator=generator).item() * 2 - 1) * math.pi
+        offset = torch.remainder(event.phi.double() - centre + math.pi, 2 * math.pi) - math.pi
+        return subset_nodes(event, offset.abs() < math.pi / n)
+
     def training_step(self, model: nn.Module, event, generator: torch.Generator) -> Tensor:
         device = next(self.model.parameters()).device
+        event = self.sector(event, generator)
         out = model(**self.inputs(event, device), max_triplets=self.config.triplets.max_triplets,
                     generator=generator)
         edge_loss, triplet_loss = self.losses(out, event)
