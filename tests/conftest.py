@@ -1,10 +1,19 @@
-"""Shared fixtures: a small hand-made TrackML event."""
+"""Shared fixtures: a small hand-made TrackML event; the command line run in-process."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner, Result
+
+
+def run_cli(*args) -> Result:
+    """``trackgnn ARGS...`` in this process (:class:`click.testing.CliRunner`): ``exit_code``,
+    ``stdout``, ``stderr``; the error contract (``error: ...``, status 2) applies as on a terminal."""
+    from trackgnn.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def make_event(n_particles: int = 5, hits_per_particle: int = 6, n_noise: int = 3, seed: int = 0):

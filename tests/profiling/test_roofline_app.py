@@ -84,13 +84,14 @@ def test_profile_stages_times_and_counts():
 def test_app_outputs_and_verdicts(quick_machine, tmp_path):
     _, machine, _ = quick_machine
     stages, hits = toy_pipeline()
-    app = app_roofline(stages, hits, machine, tmp_path, device="cpu", precision="fp32",
-                       config="toy", event="random", repeats=2)
+    app = app_roofline(profile_stages(stages, hits, repeats=2), machine, tmp_path, device="cpu",
+                       precision="fp32", config="toy", event="random", repeats=2, track_builder="walkthrough")
     on_disk = json.loads((tmp_path / "app.json").read_text())
     assert on_disk["verdicts"] == json.loads(json.dumps(app["verdicts"]))
     for name in ("roofline_hierarchical.png", "roofline_time.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "app.md").read_text() == app_markdown(on_disk)
+    assert on_disk["track_builder"] == "walkthrough" and "track builder `walkthrough`" in app_markdown(on_disk)
     text = (tmp_path / "app.md").read_text()
     for stage, verdict in zip(on_disk["stages"], on_disk["verdicts"]):
         assert verdict["stage"] == stage["name"]

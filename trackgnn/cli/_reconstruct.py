@@ -44,7 +44,7 @@ def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, worker
         raise MissingInputError(f"{data_dir}: no TrackML events found (expected files like "
                                 f"event000001000-hits.csv or .csv.gz)")
     ids = ids[:n_events] if n_events is not None else ids
-    InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device)  # fail fast on checkpoints
+    chain = InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device)  # fail fast on checkpoints
     out = Path(out_dir)
     seconds: dict[str, list[float]] = {}
     n_hits = n_tracks = 0
@@ -62,8 +62,8 @@ def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, worker
                 seconds.setdefault(step, []).append(value)
     timing = {step: float(np.mean(values)) for step, values in seconds.items()}
     with atomic_path(out / "timing.json") as tmp:
-        tmp.write_text(json.dumps({"n_events": len(ids), "workers": workers, "seconds_per_event": timing},
-                                  indent=1) + "\n")
+        tmp.write_text(json.dumps({"n_events": len(ids), "workers": workers, "track_builder": chain.track_builder,
+                                   "seconds_per_event": timing}, indent=1) + "\n")
     shown = "  ".join(f"{k} {v:.3f}" for k, v in timing.items())
     click.echo(f"{len(ids)} events, {n_hits} hits, {n_tracks} tracks with >= 3 hits -> {out / 'submission.csv'}")
     click.echo(f"time per event [s] (per worker): {shown}")

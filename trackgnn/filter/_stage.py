@@ -9,8 +9,7 @@ import torch
 from torch import nn
 
 from trackgnn.filter._network import FilterModelConfig
-from trackgnn.stages._base import Stage
-from trackgnn.stages._config import StageConfig
+from trackgnn.stages import Stage, StageConfig, shallow_copy
 
 __all__ = ["FilterStageConfig", "FilterStage", "FilterTask"]
 
@@ -119,30 +118,26 @@ class FilterStage(Stage):
         data.edge_attr = edge_geometry(data, data.edge_index, data.edge_dist)
         return data
 
-    def _model(self, config: FilterStageConfig):
+    def build_model(self, config: FilterStageConfig):
         from trackgnn.filter._network import EdgeFilterNet
         from trackgnn.graph import EDGE_FEATURES
 
         return EdgeFilterNet(len(config.node_features), len(EDGE_FEATURES), config.model)
 
     def build_task(self, config: FilterStageConfig) -> FilterTask:
-        return FilterTask(self._model(config), config)
+        return FilterTask(self.build_model(config), config)
 
-    def load_inference(self, config: FilterStageConfig, device: str = "cpu") -> Callable:
+    def inference_steps(self, config: FilterStageConfig, model, device: str) -> list[tuple[str, Callable]]:
+        """One step, ``filter``: score every edge, keep those above ``score_cut``."""
         from trackgnn.filter._network import edge_scores, select_edges
-        from trackgnn.training import load_model_state
 
-        state = self.best_checkpoint(config)
-        model = self._model(config)
-        load_model_state(self.checkpoint_dir(config) / "best.pt", model, state["model"])
-        model.to(device).eval()
-
-        def process(data):
+        def score(data):
             scores = edge_scores(model, data.x.to(device), data.edge_index.to(device),
                                  data.edge_attr.to(device)).cpu()
-            data.edge_score = scores
-            out = select_edges(data, scores > config.score_cut)
+            scored = shallow_copy(data)
+            scored.edge_score = scores
+            out = select_edges(scored, scores > config.score_cut)
             del out.x, out.edge_attr
             return out
 
-        return process
+        return [("filter", score)]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from trackgnn.errors import ConfigError
+from trackgnn.stages import Step, StepHook, TrainedStage, run_step
 
 __all__ = ["ChainResult", "InferenceChain"]
 
@@ -27,7 +27,8 @@ class ChainResult:
         (n_hits,) track label per row of the input hits; −1 for hits in no track
         (including hits removed by hard cuts).
     seconds : dict
-        Wall time per step: ``preprocessing``, one entry per stage, ``track_building``.
+        Wall time per step (:attr:`InferenceChain.step_names`): ``preprocessing``, then each
+        stage's steps (``embedding``, ``graph_building``, ``filter``, ``gnn``, ``track_building``).
     edge_counts : dict
         Stage name → :class:`trackgnn.graph.EdgeCounts` of its output graph (with truth only).
     """
@@ -36,11 +37,6 @@ class ChainResult:
     labels: np.ndarray
     seconds: dict[str, float] = field(default_factory=dict)
     edge_counts: dict[str, Any] = field(default_factory=dict)
-
-
-def _checkpoint_override(stage, root: Path) -> None:
-    """Read ``stage``'s checkpoints from ``root/<stage name>/`` instead of its stage_dir."""
-    stage.checkpoint_dir = types.MethodType(lambda self, config: Path(root) / self.name, stage)
 
 
 class InferenceChain:
@@ -75,11 +71,10 @@ class InferenceChain:
         self.config = gnn_config
         self.device = resolve_device(device)
         self.stages = [*upstream_configs(gnn_config), (Path(config_path), gnn_stage, gnn_config)]
-        self.processes: list[tuple[str, Any, Any, Callable]] = []
-        for _, stage, config in self.stages:
-            if checkpoint_dir is not None:
-                _checkpoint_override(stage, Path(checkpoint_dir))
-            self.processes.append((stage.name, stage, config, stage.load_inference(config, self.device)))
+        self.trained: list[TrainedStage] = [
+            stage.load_trained(config, self.device, checkpoint=None if checkpoint_dir is None
+                               else Path(checkpoint_dir) / stage.name / "best.pt")
+            for _, stage, config in self.stages]
 
     @property
     def hard_cuts(self):
@@ -88,46 +83,55 @@ class InferenceChain:
 
     @property
     def stage_names(self) -> list[str]:
-        return [name for name, *_ in self.processes]
+        return [trained.name for trained in self.trained]
+
+    @property
+    def step_names(self) -> list[str]:
+        """``preprocessing``, then every stage's steps, in the order they run (keys of ``seconds``)."""
+        return ["preprocessing", *(name for trained in self.trained for name in trained.step_names)]
+
+    @property
+    def track_builder(self) -> str:
+        """The track-building method of the GNN stage (``tracking.method``)."""
+        return self.config.tracking.method
 
     def run(self, event_id: int, hits, cells=None, particles=None, truth=None, *,
-            hard_cuts: bool = False) -> ChainResult:
+            hard_cuts: bool = False, hook: StepHook = run_step) -> ChainResult:
         """Reconstruct one event given as TrackML DataFrames (truth optional).
 
         ``hard_cuts`` applies the first stage's hard cuts first (needs truth): the chain then
-        sees the hits it was trained on.  Hits it does not see get label −1.
+        sees the hits it was trained on.  Hits it does not see get label −1.  ``hook`` runs
+        each step (:data:`~trackgnn.stages.StepHook`; the roofline profiles through it);
+        the chain times every call.
         """
-        import torch
-
         from trackgnn.processing import apply_hard_cuts, process_event
 
         seconds: dict[str, float] = {}
         counts: dict[str, Any] = {}
-        start = time.perf_counter()
-        data = process_event(event_id, hits, cells, particles, truth)
-        if hard_cuts:
-            if truth is None:
-                raise ConfigError("hard cuts need the truth: run without them on events that have no truth file")
-            data = apply_hard_cuts(data, self.hard_cuts)
-        seconds["preprocessing"] = time.perf_counter() - start
+
+        def timed(step: Step, item):
+            start = time.perf_counter()
+            out = hook(step, item)
+            seconds[step.name] = time.perf_counter() - start
+            return out
+
+        def preprocess(frames):
+            data = process_event(event_id, *frames)
+            if hard_cuts:
+                if truth is None:
+                    raise ConfigError("hard cuts need the truth: run without them on events that have no truth file")
+                data = apply_hard_cuts(data, self.hard_cuts)
+            return data
+
+        data = timed(Step("preprocessing", preprocess), (hits, cells, particles, truth))
         labels = np.full(len(hits), -1, dtype=np.int64)
         if data.num_nodes == 0:
-            for name in self.stage_names:
-                seconds[name] = 0.0
-            seconds["track_building"] = 0.0
+            seconds.update(dict.fromkeys(self.step_names[1:], 0.0))
             return ChainResult(None, labels, seconds, counts)
-        with torch.no_grad():
-            for name, stage, config, process in self.processes:
-                start = time.perf_counter()
-                data = stage.prepare_event(config, data)
-                if hasattr(process, "run"):
-                    data, parts = process.run(data)
-                    seconds.update(parts)
-                else:
-                    data = process(data)
-                    seconds[name] = time.perf_counter() - start
-                if truth is not None:
-                    counts[name] = stage.event_counts(data)
+        for trained in self.trained:
+            data = trained(data, hook=timed)
+            if truth is not None:
+                counts[trained.name] = trained.event_counts(data)
         row = {hit_id: i for i, hit_id in enumerate(hits["hit_id"].to_numpy().tolist())}
         rows = np.fromiter((row[h] for h in data.hit_id.tolist()), dtype=np.int64, count=int(data.num_nodes))
         labels[rows] = data.track_label.numpy()
