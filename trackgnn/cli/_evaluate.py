@@ -7,11 +7,13 @@ from pathlib import Path
 
 import click
 
+from trackgnn.ratios import percent
+
 __all__ = ["evaluate", "format_report"]
 
 
 def _pct(value) -> str:
-    return "    n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:7.2f}"
+    return percent(value, 7)
 
 
 def _rate(pair) -> str:

@@ -2,7 +2,7 @@
 
 from trackgnn.gnn._config import EDGE_FEATURES, GNNModelConfig, GNNStageConfig, TrackBuildingConfig, TripletConfig
 from trackgnn.gnn._infer import gnn_scores, gnn_steps
-from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets, hit_positions
+from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets
 from trackgnn.gnn._network import EdgeTripletNetwork, EdgeTripletOutput
 from trackgnn.gnn._stage import GNNStage
 from trackgnn.gnn._task import GNNTask
@@ -21,5 +21,4 @@ __all__ = [
     "edge_targets",
     "gnn_scores",
     "gnn_steps",
-    "hit_positions",
 ]

@@ -7,7 +7,8 @@ from typing import Any, Callable
 import torch
 
 from trackgnn.gnn._config import GNNStageConfig
-from trackgnn.gnn._inputs import edge_feature_matrix, hit_positions
+from trackgnn.geometry import hit_positions
+from trackgnn.gnn._inputs import edge_feature_matrix
 from trackgnn.gnn._network import EdgeTripletNetwork
 from trackgnn.stages import shallow_copy
 

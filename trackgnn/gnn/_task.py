@@ -9,7 +9,8 @@ import torch
 from torch import Tensor, nn
 
 from trackgnn.gnn._config import GNNStageConfig
-from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets, hit_positions
+from trackgnn.geometry import hit_positions
+from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets
 from trackgnn.gnn._network import EdgeTripletNetwork, EdgeTripletOutput
 from trackgnn.tracking import triplet_truth
 
