@@ -21,11 +21,11 @@ def write_configs(root: Path, epochs: int = 1) -> Path:
     (configs / "embedding.yaml").write_text(
         f"stage: embedding\ninput_dir: {root / 'raw'}\nstage_dir: {root / 'stages/embedding'}\n"
         f"processed_dir: {root / 'processed'}\ndata_split: [1, 1, 1]\n"
-        "model: {hidden: 32, n_layers: 2, out_dim: 8}\ngraph: {r: 0.2, k: 20, backend: faiss}\n"
+        "model: {hidden_channels: 32, num_layers: 2, out_dim: 8}\ngraph: {r: 0.2, k: 20, backend: faiss}\n"
         f"training: {{max_epochs: {epochs}}}\n")
     (configs / "filter.yaml").write_text(
         f"stage: filter\ninput_dir: {root / 'stages/embedding'}\nstage_dir: {root / 'stages/filter'}\n"
-        f"data_split: [1, 1, 1]\nmodel: {{hidden: 32, n_layers: 2}}\n"
+        f"data_split: [1, 1, 1]\nmodel: {{hidden_channels: 32, num_layers: 2}}\n"
         f"training: {{max_epochs: {epochs}}}\n")
     gnn = yaml.safe_load(REPO_GNN_CONFIG.read_text())
     gnn.update(upstream=[str(configs / "embedding.yaml"), str(configs / "filter.yaml")],

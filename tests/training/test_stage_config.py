@@ -59,3 +59,24 @@ def test_unknown_and_missing_stage(tmp_path):
     with pytest.raises(ConfigError, match=r"x\.yaml: required key 'stage' is missing"):
         load_stage_config(path)
     assert {"embedding", "filter"} <= set(STAGES)
+
+
+@pytest.mark.parametrize("stage, extra", [("embedding", ""), ("filter", "")])
+@pytest.mark.parametrize("old, new", [("hidden", "hidden_channels"), ("n_layers", "num_layers")])
+def test_old_key_names_are_rejected_with_the_new_name(tmp_path, stage, extra, old, new):
+    path = tmp_path / "stage.yaml"
+    path.write_text(f"stage: {stage}\ninput_dir: raw\nstage_dir: out\nmodel: {{{old}: 64}}\n")
+    with pytest.raises(ConfigError, match=rf"stage\.yaml\.model: key '{old}' is now called '{new}'"):
+        load_stage_config(path)
+    path.write_text(f"stage: {stage}\ninput_dir: raw\nstage_dir: out\nmodel: {{{new}: 64}}\n")
+    assert getattr(load_stage_config(path)[1].model, new) == 64
+
+
+def test_every_stage_names_widths_and_depths_alike():
+    """``hidden_channels`` / ``num_layers`` in every stage's model (and the GNN's triplet head)."""
+    for name in ("embedding", "filter"):
+        model = load_stage_config(REPO / "configs" / f"{name}.yaml")[1].model
+        assert model.hidden_channels >= 1 and model.num_layers >= 1
+        assert not hasattr(model, "hidden") and not hasattr(model, "n_layers")
+    gnn = load_stage_config(REPO / "configs" / "gnn.yaml")[1]
+    assert gnn.model.hidden_channels >= 1 and gnn.triplets.num_layers >= 1

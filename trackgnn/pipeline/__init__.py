@@ -3,15 +3,18 @@
 
 from trackgnn.pipeline._bootstrap import ensure_upstream, upstream_configs
 from trackgnn.pipeline._chain import ChainResult, InferenceChain
+from trackgnn.pipeline._consistency import EDGE_FEATURE_PRODUCERS, check_chain
 from trackgnn.pipeline._evaluate import SELECTIONS, EvaluationReport, evaluate_chain
 from trackgnn.pipeline._events import default_test_events, iter_raw_events
 from trackgnn.pipeline._reconstruct import reconstruct_events
 
 __all__ = [
+    "EDGE_FEATURE_PRODUCERS",
     "SELECTIONS",
     "ChainResult",
     "EvaluationReport",
     "InferenceChain",
+    "check_chain",
     "default_test_events",
     "ensure_upstream",
     "evaluate_chain",
