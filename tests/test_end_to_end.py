@@ -13,10 +13,8 @@ import pandas as pd
 import pytest
 
 from tests.embedding.conftest import write_config
-from tests.gnn.conftest import _register, gnn_config
+from tests.gnn.conftest import gnn_config
 from trackgnn.cli import main
-
-_register()
 
 
 def _run(argv, capsys) -> tuple[int, str, str]:

@@ -9,16 +9,6 @@ import pytest
 import yaml
 
 
-def _register() -> None:
-    from trackgnn.stages import STAGES, register_stage
-
-    if "gnn" not in STAGES:  # until the registry lists the GNN stage itself
-        register_stage("gnn", "trackgnn.gnn._stage:GNNStage")
-
-
-_register()
-
-
 def filter_like_event(event_id: int, seed: int, n_fakes_per_hit: float = 2.0):
     """A low-pile-up simulated event as the filter would hand it over.
 

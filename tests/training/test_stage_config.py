@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from trackgnn.errors import ConfigError
-from trackgnn.stages import STAGES, load_stage_config
+from trackgnn.stages import Stage, load_stage_config, register_stage, registered_stages
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -58,7 +58,25 @@ def test_unknown_and_missing_stage(tmp_path):
     path.write_text("input_dir: a\nstage_dir: b\n")
     with pytest.raises(ConfigError, match=r"x\.yaml: required key 'stage' is missing"):
         load_stage_config(path)
-    assert {"embedding", "filter"} <= set(STAGES)
+    assert {"embedding", "filter", "gnn"} <= set(registered_stages())
+
+
+def test_a_registered_stage_is_resolved_from_yaml(tmp_path, monkeypatch):
+    from trackgnn.embedding import EmbeddingStage
+    from trackgnn.stages import STAGES
+
+    monkeypatch.setattr("trackgnn.stages._registry.STAGES", dict(STAGES))
+
+    @register_stage
+    class Renamed(EmbeddingStage):
+        name = "renamed"
+
+    path = tmp_path / "x.yaml"
+    path.write_text("stage: renamed\ninput_dir: a\nstage_dir: b\n")
+    stage, _ = load_stage_config(path)
+    assert type(stage) is Renamed and isinstance(stage, Stage)
+    with pytest.raises(TypeError, match="expected a Stage subclass"):
+        register_stage("trackgnn.embedding._stage:EmbeddingStage")
 
 
 @pytest.mark.parametrize("stage, extra", [("embedding", ""), ("filter", "")])

@@ -4,7 +4,7 @@ from trackgnn.stages._base import Stage, config_record, find_producer_config, pr
 from trackgnn.stages._config import NODE_FEATURES, StageConfig
 from trackgnn.stages._data import SPLITS, EventDataModule, node_feature_matrix
 from trackgnn.stages._report import format_edge_metrics, format_train_result, update_metrics_json
-from trackgnn.stages._registry import STAGES, register_stage, resolve_stage
+from trackgnn.stages._registry import STAGES, register_stage, registered_stages, resolve_stage
 from trackgnn.stages._runner import ensure_stage_ready, infer_stage, load_stage_config, train_stage
 from trackgnn.stages._trained import Step, StepHook, TrainedStage, run_step, shallow_copy
 
@@ -28,6 +28,7 @@ __all__ = [
     "node_feature_matrix",
     "producer_command",
     "register_stage",
+    "registered_stages",
     "resolve_stage",
     "run_step",
     "shallow_copy",
