@@ -20,6 +20,8 @@ from trackgnn.profiling import (
     profile_stages,
 )
 
+from tests.conftest import run_cli
+
 from .test_roofline_counters import InteractionLayer
 
 
@@ -107,23 +109,17 @@ def test_app_outputs_and_verdicts(quick_machine, tmp_path):
     assert "unavailable" in on_disk["hardware_counters"] or "perf" in on_disk["hardware_counters"]
 
 
-def test_app_without_trained_pipeline_names_the_command(tmp_path, capsys, roofline_cache):
-    from trackgnn.cli import main
-
+def test_app_without_trained_pipeline_names_the_command(tmp_path, roofline_cache):
     config = tmp_path / "configs" / "gnn.yaml"
-    with pytest.raises(SystemExit) as exit_info:
-        main(["roofline", "app", "--config", str(config), "--device", "cpu", "--out", str(tmp_path / "r")])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
+    result = run_cli("roofline", "app", "--config", config, "--device", "cpu", "--out", tmp_path / "r")
+    assert result.exit_code == 2
+    err = result.stderr
     assert err.startswith("error: roofline app: config") and f"trackgnn train {config}" in err
     assert not (tmp_path / "r").exists()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on machines without CUDA")
-def test_cuda_without_gpu_is_a_clear_error(tmp_path, capsys, roofline_cache):
-    from trackgnn.cli import main
-
-    with pytest.raises(SystemExit) as exit_info:
-        main(["roofline", "machine", "--device", "cuda", "--quick", "--out", str(tmp_path)])
-    assert exit_info.value.code == 2
-    assert "no CUDA device is visible" in capsys.readouterr().err
+def test_cuda_without_gpu_is_a_clear_error(tmp_path, roofline_cache):
+    result = run_cli("roofline", "machine", "--device", "cuda", "--quick", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert "no CUDA device is visible" in result.stderr
