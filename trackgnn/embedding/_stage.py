@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from trackgnn.embedding._graph import GraphConfig
 from trackgnn.embedding._model import EmbeddingModelConfig
@@ -93,12 +93,12 @@ class EmbeddingStage(Stage):
         from trackgnn.embedding._graph import embedding_graph
         from trackgnn.graph import edge_labels, truth_edge_mask
 
-        def embed(data):
+        def embed(data: Any) -> Any:
             out = shallow_copy(data)
             out.embedding = model(data.x.to(device))  # stays on the device for the graph search
             return out
 
-        def build_graph(data):
+        def build_graph(data: Any) -> Any:
             out = shallow_copy(data)
             edges = embedding_graph(data.embedding, data, config.graph, device)
             out.embedding = embedding = data.embedding.cpu()

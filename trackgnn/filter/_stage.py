@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import nn
@@ -138,7 +138,7 @@ class FilterStage(Stage):
         """One step, ``filter``: score every edge, keep those above ``score_cut``."""
         from trackgnn.filter._network import edge_scores, select_edges
 
-        def score(data):
+        def score(data: Any) -> Any:
             scores = edge_scores(model, data.x.to(device), data.edge_index.to(device),
                                  data.edge_attr.to(device)).cpu()
             scored = shallow_copy(data)

@@ -43,7 +43,7 @@ def gnn_steps(config: GNNStageConfig, model: EdgeTripletNetwork,
     """
     builder = config.tracking.builder()
 
-    def score(data):
+    def score(data: Any) -> Any:
         scores, triplets, triplet_scores = gnn_scores(model, config, data, device)
         out = shallow_copy(data)
         if "edge_score" in data:
@@ -56,7 +56,7 @@ def gnn_steps(config: GNNStageConfig, model: EdgeTripletNetwork,
             del out.x
         return out
 
-    def build_tracks(data):
+    def build_tracks(data: Any) -> Any:
         from trackgnn.tracking import ScoredGraph
 
         has_triplets = data.triplet_index.shape[1] > 0

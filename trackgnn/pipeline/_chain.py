@@ -109,13 +109,13 @@ class InferenceChain:
         seconds: dict[str, float] = {}
         counts: dict[str, Any] = {}
 
-        def timed(step: Step, item):
+        def timed(step: Step, item: Any) -> Any:
             start = time.perf_counter()
             out = hook(step, item)
             seconds[step.name] = time.perf_counter() - start
             return out
 
-        def preprocess(frames):
+        def preprocess(frames: tuple) -> Any:
             data = process_event(event_id, *frames)
             if hard_cuts:
                 if truth is None:

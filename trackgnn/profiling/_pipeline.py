@@ -18,6 +18,7 @@ from typing import Any, Callable
 from trackgnn.errors import ConfigError, MissingInputError
 from trackgnn.profiling._app import Stage, StageProfile, profile_stage
 from trackgnn.profiling._step_costs import step_cost
+from trackgnn.stages import Step
 
 __all__ = ["ChainProfile", "ChainProfiler", "describe_hits", "load_chain_event", "profile_chain"]
 
@@ -74,7 +75,7 @@ class ChainProfiler:
         self.progress = progress
         self.profiles: list[StageProfile] = []
 
-    def __call__(self, step, item):
+    def __call__(self, step: Step, item: Any) -> Any:
         self.progress(step.name)
         profile, output = profile_stage(Stage(step.name, step.run, step_cost(step)), item, self.device,
                                         self.repeats, warmup=self.warmup, single_run=self.single_run)

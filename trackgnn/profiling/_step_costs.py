@@ -22,6 +22,7 @@ from trackgnn.profiling._counters import (
     sum_costs,
 )
 from trackgnn.profiling._model_counts import count_edge_filter, count_embedding_net, count_interaction_gnn
+from trackgnn.stages import Step
 
 __all__ = ["STEP_COSTS", "search_cost", "step_cost", "track_building_cost"]
 
@@ -55,18 +56,18 @@ def track_building_cost(method: str, n_nodes: int, n_edges: int, n_triplets: int
     return cost
 
 
-def _preprocessing(step, frames, data) -> Cost:
+def _preprocessing(step: Step, frames: tuple, data: Any) -> Cost:
     read = sum(int(frame.memory_usage(index=False).sum()) for frame in frames if frame is not None)
     written = sum(value.numel() * value.element_size() for _, value in data.items() if hasattr(value, "numel"))
     return Cost(f"preprocessing ({int(data.num_nodes)} hits)", 0.0, float(read + written),
                 lower_bound=PREPROCESSING_NOTE)
 
 
-def _embedding(step, data, out) -> Cost:
+def _embedding(step: Step, data: Any, out: Any) -> Cost:
     return count_embedding_net(step.owner.model, int(out.embedding.shape[0]))
 
 
-def _graph_building(step, data, out) -> Cost:
+def _graph_building(step: Step, data: Any, out: Any) -> Cost:
     from trackgnn.graph import resolved_backend_name
 
     graph = step.owner.config.graph
@@ -77,11 +78,11 @@ def _graph_building(step, data, out) -> Cost:
     return search_cost(resolved_backend_name(graph.backend, step.owner.device), n, dim, graph.k) + dist
 
 
-def _filter(step, data, out) -> Cost:
+def _filter(step: Step, data: Any, out: Any) -> Cost:
     return count_edge_filter(step.owner.model, int(data.edge_index.shape[1]), len(step.owner.config.node_features))
 
 
-def _gnn(step, data, out) -> Cost:
+def _gnn(step: Step, data: Any, out: Any) -> Cost:
     """The interaction GNN on the scored graph plus the triplet head on the triplets it built."""
     network = step.owner.model
     n_nodes, n_edges = int(out.num_nodes), int(out.edge_index.shape[1])
@@ -95,13 +96,13 @@ def _gnn(step, data, out) -> Cost:
     return sum_costs(f"gnn (N={n_nodes}, E={n_edges}, T={n_triplets})", parts)
 
 
-def _track_building(step, data, out) -> Cost:
+def _track_building(step: Step, data: Any, out: Any) -> Cost:
     return track_building_cost(step.owner.config.tracking.method, int(data.num_nodes),
                                int(data.edge_index.shape[1]), int(data.triplet_index.shape[1]))
 
 
 #: Step name → cost model ``(step, input, output) -> Cost``.
-STEP_COSTS: dict[str, Callable[[Any, Any, Any], Cost]] = {
+STEP_COSTS: dict[str, Callable[[Step, Any, Any], Cost]] = {
     "preprocessing": _preprocessing,
     "embedding": _embedding,
     "graph_building": _graph_building,
@@ -111,7 +112,7 @@ STEP_COSTS: dict[str, Callable[[Any, Any, Any], Cost]] = {
 }
 
 
-def step_cost(step) -> Callable[[Any, Any], Cost]:
+def step_cost(step: Step) -> Callable[[Any, Any], Cost]:
     """``cost(input, output)`` of ``step`` (a :class:`trackgnn.stages.Step`).
 
     Raises

@@ -46,7 +46,7 @@ def run_step(step: Step, item: Any) -> Any:
     return step.run(item)
 
 
-def shallow_copy(data):
+def shallow_copy(data: Any) -> Any:
     """A copy of event ``data`` sharing its tensors: setting or deleting an attribute of the
     copy leaves ``data`` as it was (what lets a step run twice on the same input)."""
     return copy.copy(data)
@@ -77,7 +77,7 @@ class TrainedStage:
         self.device = device
         first, *rest = steps
 
-        def prepare_and_run(data, first_run=first[1]):
+        def prepare_and_run(data: Any, first_run: Callable[[Any], Any] = first[1]) -> Any:
             return first_run(stage.prepare_event(config, shallow_copy(data)))
 
         self.steps = [Step(first[0], prepare_and_run, self)] + [Step(name, run, self) for name, run in rest]
@@ -90,7 +90,7 @@ class TrainedStage:
     def step_names(self) -> list[str]:
         return [step.name for step in self.steps]
 
-    def __call__(self, data, hook: StepHook = run_step):
+    def __call__(self, data: Any, hook: StepHook = run_step) -> Any:
         """The stage's output event for input event ``data``; ``hook`` runs each step."""
         import torch
 
@@ -99,7 +99,7 @@ class TrainedStage:
                 data = hook(step, data)
         return data
 
-    def event_counts(self, data):
+    def event_counts(self, data: Any) -> Any:
         """Additive edge metrics of one output event (:meth:`Stage.event_counts`)."""
         return self.stage.event_counts(data)
 
