@@ -13,6 +13,7 @@ __all__ = [
     "ConfigError",
     "CheckpointError",
     "MissingInputError",
+    "ResourceError",
 ]
 
 
@@ -37,3 +38,7 @@ class CheckpointError(TrackGNNError):
 
 class MissingInputError(TrackGNNError, FileNotFoundError):
     """A stage's input does not exist; the message says which command makes it."""
+
+
+class ResourceError(TrackGNNError):
+    """The machine ran out of memory; the message names the step and the settings to lower."""

@@ -50,6 +50,11 @@ def test_round_trip_and_conversion():
     ({"input_dir": "d"}, "config: required key 'stage' is missing"),
     ({"stage": "gnn", "input_dir": "d", "model": [1]}, "config.model: expected a mapping of Model settings"),
     ({"stage": "gnn", "input_dir": "d", "cut": "high"}, "config.cut: expected float | null, got 'high'"),
+    ({"stage": "gnn", "input_dir": "d", "learning_rate": float("nan")},
+     "config.learning_rate: expected a finite number, got nan"),
+    ({"stage": "gnn", "input_dir": "d", "learning_rate": float("-inf")},
+     "config.learning_rate: expected a finite number, got -inf"),
+    ({"stage": "gnn", "input_dir": "d", "cut": float("inf")}, "config.cut: expected a finite number, got inf"),
 ])
 def test_bad_values_name_key_and_value(data, message):
     with pytest.raises(ConfigError) as info:
@@ -67,3 +72,11 @@ def test_load_yaml_errors(tmp_path):
     bad.write_text("- 1\n- 2\n")
     with pytest.raises(ConfigError, match="expected a mapping of settings at the top level"):
         load_yaml(bad)
+
+
+def test_nan_from_yaml_is_rejected(tmp_path):
+    path = tmp_path / "stage.yaml"
+    path.write_text("stage: gnn\ninput_dir: d\nlearning_rate: .nan\n")
+    with pytest.raises(ConfigError) as info:
+        from_dict(Stage, load_yaml(path), str(path))
+    assert str(info.value) == f"{path}.learning_rate: expected a finite number, got nan"

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import Iterator
 
 import click
 
 __all__ = ["reconstruct"]
+
+
+@contextlib.contextmanager
+def _removed_if_left_empty(directory: Path) -> Iterator[None]:
+    """On error, remove ``directory`` again if it did not exist before and is still empty."""
+    existed = directory.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise
 
 
 @click.command("reconstruct")
@@ -22,8 +37,11 @@ __all__ = ["reconstruct"]
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Shard the events over this many processes.")
 @click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
+@click.option("--precision", default="fp32", show_default=True, type=click.Choice(["fp32", "bf16"]),
+              help="bf16: filter and GNN networks under BF16 autocast (see bench/reconstruct.py).")
 @click.option("--progress/--no-progress", default=True, show_default=True)
-def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, workers, device, progress) -> None:
+def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, workers, device, precision,
+                progress) -> None:
     """Reconstruct tracks for every event of DATA with the trained chain of CONFIG.
 
     Every hit gets exactly one track_id (hits in no track are tracks of their own), as the
@@ -34,6 +52,7 @@ def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, worker
     import numpy as np
     from tqdm import tqdm
 
+    from trackgnn.config import resolved_from
     from trackgnn.data import list_events
     from trackgnn.errors import MissingInputError
     from trackgnn.pipeline import InferenceChain, reconstruct_events
@@ -41,16 +60,17 @@ def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, worker
 
     ids = [event_id for event_id, _ in list_events(Path(data_dir))] if Path(data_dir).is_dir() else []
     if not ids:
-        raise MissingInputError(f"{data_dir}: no TrackML events found (expected files like "
+        raise MissingInputError(f"{data_dir}: no TrackML events found{resolved_from(data_dir)} (expected files like "
                                 f"event000001000-hits.csv or .csv.gz)")
     ids = ids[:n_events] if n_events is not None else ids
-    chain = InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device)  # fail fast on checkpoints
+    chain = InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device, precision=precision)  # fail fast
     out = Path(out_dir)
     seconds: dict[str, list[float]] = {}
     n_hits = n_tracks = 0
-    with atomic_path(out / "submission.csv") as tmp, tmp.open("w") as handle:
+    with _removed_if_left_empty(out), atomic_path(out / "submission.csv") as tmp, tmp.open("w") as handle:
         handle.write("event_id,hit_id,track_id\n")
         results = reconstruct_events(config_path, data_dir, ids, checkpoint_dir=checkpoint_dir, device=device,
+                                     precision=precision,
                                      workers=workers)
         for event_id, submission, event_seconds in tqdm(results, total=len(ids), desc="reconstruct",
                                                         unit="event", disable=not progress):

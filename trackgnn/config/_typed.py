@@ -10,6 +10,7 @@ Models and stages then receive typed objects, never the raw dict.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, Literal, TypeVar, Union
 
 import yaml
 
+from trackgnn.config._paths import resolved_from
 from trackgnn.errors import ConfigError
 
 __all__ = ["from_dict", "load_yaml", "to_dict"]
@@ -38,6 +40,12 @@ def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
+def _check_finite(value: Any, where: str) -> None:
+    """NaN and ±inf are never meaningful settings (YAML spells them ``.nan``, ``.inf``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: expected a finite number, got {value!r}")
+
+
 def _convert(value: Any, tp: Any, where: str) -> Any:
     """Check ``value`` against ``tp`` and return it converted (nested dataclasses, tuples)."""
     origin = typing.get_origin(tp)
@@ -52,6 +60,8 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
         args = typing.get_args(tp)
         if value is None and type(None) in args:
             return None
+        if float in args:
+            _check_finite(value, where)
         errors = []
         for arg in args:
             if arg is type(None):
@@ -90,6 +100,7 @@ def _convert(value: Any, tp: Any, where: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where}: expected a number, got {value!r}")
+        _check_finite(value, where)
         return float(value)
     if tp is str:
         if not isinstance(value, str):
@@ -134,7 +145,7 @@ def from_dict(cls: type[T], data: Any, where: str = "config") -> T:
     try:
         return cls(**kwargs)
     except (ValueError, TypeError) as exc:  # __post_init__ range checks
-        if isinstance(exc, ConfigError):
+        if isinstance(exc, ConfigError) and str(exc).startswith(where):
             raise
         raise ConfigError(f"{where}: {exc}") from None
 
@@ -156,7 +167,7 @@ def load_yaml(path: str | Path) -> dict:
     """Read a YAML mapping, turning I/O and syntax problems into :class:`ConfigError`."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
+        raise ConfigError(f"{path}: config file not found{resolved_from(path)}")
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:

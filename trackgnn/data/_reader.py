@@ -10,13 +10,16 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO, Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
+from trackgnn.data._detectors import check_hit_modules
 from trackgnn.data._schema import COLUMNS, FINITE_COLUMNS, OPTIONAL_COLUMNS, PARTS
+from trackgnn.config import resolved_from
 from trackgnn.errors import DataFormatError
 
 __all__ = ["load_event", "load_event_parts", "load_dataset", "list_events", "event_prefix", "read_part"]
@@ -70,6 +73,9 @@ def read_part(opener: Opener, name: str, part: str) -> pd.DataFrame:
         raise DataFormatError(
             f"{name}: file is empty; expected a header with columns {list(COLUMNS[part])}"
         ) from None
+    except (zlib.error, zipfile.BadZipFile) as exc:
+        kind = "gzip" if compression == "gzip" else "zip"
+        raise DataFormatError(f"{name}: corrupt {kind} data ({str(exc).strip()})") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as exc:
         raise DataFormatError(f"{name}: malformed CSV ({str(exc).strip()})") from None
     expected = COLUMNS[part]
@@ -118,16 +124,35 @@ def _check_unique(frame: pd.DataFrame, column: str, name: str) -> None:
         raise DataFormatError(f"{name}: duplicate {column} {frame[column].iloc[row]} in data row {row + 1}")
 
 
+def _check_particles_known(truth: pd.DataFrame, particles: pd.DataFrame, names: dict[str, str]) -> None:
+    """Every particle with truth hits (particle_id != 0) must have a row in the particles file.
+
+    Otherwise its hits get no weight and no pT or eta: scores and efficiencies would be silently wrong.
+    """
+    pid = truth["particle_id"].to_numpy()
+    missing = (pid != 0) & ~np.isin(pid, particles["particle_id"].to_numpy())
+    if missing.any():
+        ids = pd.unique(pid[missing])
+        shown = ", ".join(map(str, ids[:5])) + (", ..." if len(ids) > 5 else "")
+        raise DataFormatError(
+            f"{names['particles']}: {len(ids)} particle_id(s) with hits in {names['truth']} are missing "
+            f"(first: {shown}); every particle with truth hits needs a row here"
+        )
+
+
 def _check_event(frames: dict[str, pd.DataFrame], names: dict[str, str]) -> None:
     if "hits" in frames:
         hits = frames["hits"]
         if len(hits) == 0:
             raise DataFormatError(f"{names['hits']}: event has no hits (the file has a header but no rows)")
         _check_unique(hits, "hit_id", names["hits"])
+        check_hit_modules(hits, names["hits"])
     if "particles" in frames:
         _check_unique(frames["particles"], "particle_id", names["particles"])
     if "truth" in frames:
         _check_unique(frames["truth"], "hit_id", names["truth"])
+    if "truth" in frames and "particles" in frames:
+        _check_particles_known(frames["truth"], frames["particles"], names)
     for part in ("truth", "cells"):
         if part in frames and "hits" in frames:
             known = frames[part]["hit_id"].isin(frames["hits"]["hit_id"]).to_numpy()
@@ -151,7 +176,7 @@ def _existing_file(prefix: str | Path, part: str) -> Path | None:
 def _find_file(prefix: Path, part: str) -> Path:
     path = _existing_file(prefix, part)
     if path is None:
-        raise DataFormatError(f"{prefix}-{part}.csv: file not found (also tried .csv.gz)")
+        raise DataFormatError(f"{prefix}-{part}.csv: file not found{resolved_from(prefix)} (also tried .csv.gz)")
     return path
 
 
@@ -211,7 +236,7 @@ def _index_files(path: Path) -> dict[int, dict[str, tuple[str, Opener]]]:
     elif path.exists():
         raise DataFormatError(f"{path}: not a directory or zip file of TrackML events")
     else:
-        raise DataFormatError(f"{path}: dataset not found")
+        raise DataFormatError(f"{path}: dataset not found{resolved_from(path)}")
     for display, opener, name in entries:
         match = _EVENT_FILE.search(name)
         if match:

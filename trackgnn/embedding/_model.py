@@ -8,6 +8,8 @@ from typing import ClassVar, Literal
 import torch
 from torch import Tensor, nn
 
+from trackgnn.config import check_sizes
+from trackgnn.graph import LayerPairMap
 from trackgnn.models import ACTIVATIONS, MLP
 
 __all__ = ["EmbeddingModelConfig", "EmbeddingNet"]
@@ -43,18 +45,26 @@ class EmbeddingModelConfig:
         if self.hidden_channels < 1 or self.num_layers < 1 or self.out_dim < 1:
             raise ValueError(f"hidden_channels, num_layers and out_dim must be >= 1, got "
                              f"{self.hidden_channels}, {self.num_layers}, {self.out_dim}")
+        check_sizes("width", hidden_channels=self.hidden_channels, out_dim=self.out_dim)
+        check_sizes("depth", num_layers=self.num_layers)
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation: could not resolve {self.activation!r} among {sorted(ACTIVATIONS)}")
 
 
 class EmbeddingNet(nn.Module):
-    """Map hit features ``(n_hits, in_dim)`` to embeddings ``(n_hits, out_dim)``."""
+    """Map hit features ``(n_hits, in_dim)`` to embeddings ``(n_hits, out_dim)``.
+
+    ``layer_pairs`` (:class:`trackgnn.graph.LayerPairMap`) holds the detector layer pairs seen
+    in the training truth; it is saved with the weights and restricts the graph built on the
+    embedding to those pairs.
+    """
 
     def __init__(self, in_dim: int, config: EmbeddingModelConfig) -> None:
         super().__init__()
         self.mlp = MLP([in_dim, *[config.hidden_channels] * config.num_layers, config.out_dim],
                        norm=None if config.norm == "none" else config.norm, activation=config.activation)
         self.normalize = config.normalize
+        self.layer_pairs = LayerPairMap()
 
     def reset_parameters(self) -> None:
         self.mlp.reset_parameters()

@@ -39,6 +39,11 @@ class EmbeddingStage(Stage):
 
     name = "embedding"
     config_class = EmbeddingStageConfig
+    memory_settings = {
+        "build": ("model.hidden_channels", "model.num_layers"),
+        "train": ("pairs.points_per_batch", "pairs.knn", "model.hidden_channels", "model.num_layers"),
+        "infer": ("graph.chunk_size", "graph.k", "model.hidden_channels"),
+    }
 
     def producer(self, config: EmbeddingStageConfig) -> str:
         return f"trackgnn simulate --out {config.input_dir} --events {sum(config.data_split)}"
@@ -100,7 +105,7 @@ class EmbeddingStage(Stage):
 
         def build_graph(data: Any) -> Any:
             out = shallow_copy(data)
-            edges = embedding_graph(data.embedding, data, config.graph, device)
+            edges = embedding_graph(data.embedding, data, config.graph, device, model.layer_pairs)
             out.embedding = embedding = data.embedding.cpu()
             out.edge_index = edges
             out.y = edge_labels(edges, data.particle_id)

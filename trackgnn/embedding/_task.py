@@ -8,6 +8,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
+from trackgnn.config import check_sizes
 from trackgnn.embedding._loss import hinge_loss
 from trackgnn.embedding._pairs import sample_pairs
 
@@ -44,6 +45,7 @@ class PairConfig:
                              f"{self.margin}, {self.knn}, {self.points_per_batch}, {self.n_random}")
         if self.weight_true <= 0:
             raise ValueError(f"weight_true must be > 0, got {self.weight_true}")
+        check_sizes("neighbours", knn=self.knn)
 
 
 def hit_order_key(data) -> torch.Tensor:
@@ -68,6 +70,13 @@ class EmbeddingTask:
         self.pairs = pairs
         self.graph = graph
 
+    def learn_from_truth(self, events: Sequence) -> None:
+        """Count the detector layer pairs of the training events' truth edges (the layer-pair map)."""
+        layer_pairs = self.model.layer_pairs
+        layer_pairs.counts.zero_()
+        for event in events:
+            layer_pairs.update(event.layer, event.track_edges)
+
     def training_step(self, model: nn.Module, event, generator: torch.Generator) -> torch.Tensor:
         from trackgnn.graph import edge_labels
 
@@ -84,7 +93,7 @@ class EmbeddingTask:
         from trackgnn.embedding._graph import embedding_graph
 
         embedding = self.model(event.x.to(device))
-        return embedding.cpu(), embedding_graph(embedding, event, self.graph, device)
+        return embedding.cpu(), embedding_graph(embedding, event, self.graph, device, self.model.layer_pairs)
 
     def _counts(self, events: Sequence):
         from trackgnn.graph import edge_counts

@@ -8,6 +8,8 @@ from typing import ClassVar, Literal
 import torch
 from torch import Tensor, nn
 
+from trackgnn.config import check_sizes
+
 __all__ = ["FilterModelConfig", "EdgeFilterNet", "edge_scores", "select_edges"]
 
 
@@ -30,6 +32,8 @@ class FilterModelConfig:
         if self.hidden_channels < 1 or self.num_layers < 1:
             raise ValueError(f"hidden_channels and num_layers must be >= 1, got {self.hidden_channels}, "
                              f"{self.num_layers}")
+        check_sizes("width", hidden_channels=self.hidden_channels)
+        check_sizes("depth", num_layers=self.num_layers)
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation: could not resolve {self.activation!r} among {sorted(ACTIVATIONS)}")
 

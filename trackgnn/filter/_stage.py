@@ -116,6 +116,11 @@ class FilterStage(Stage):
 
     name = "filter"
     config_class = FilterStageConfig
+    memory_settings = {
+        "build": ("model.hidden_channels", "model.num_layers"),
+        "train": ("edges_per_batch", "model.hidden_channels", "model.num_layers"),
+        "infer": ("model.hidden_channels", "model.num_layers"),
+    }
 
     def prepare_event(self, config: FilterStageConfig, data):
         """Scaled node features ``x`` and edge features ``edge_attr`` (:func:`trackgnn.graph.edge_geometry`)."""

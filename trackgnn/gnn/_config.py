@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from trackgnn.config import check_sizes
 from trackgnn.simulation import SimulationConfig
 from trackgnn.stages import StageConfig
 
@@ -49,12 +50,16 @@ class GNNModelConfig:
     edge_features: list[str] = field(default_factory=lambda: ["dr", "dphi", "dz", "deta", "z0", "phi_slope"])
 
     def __post_init__(self) -> None:
-        from trackgnn.models import InteractionGNN
+        import torch
 
         unknown = [f for f in self.edge_features if f not in EDGE_FEATURES]
         if unknown:
             raise ValueError(f"edge_features: could not resolve {unknown[0]!r} among {list(EDGE_FEATURES)}")
-        self.build(1)  # every other value is checked by the network's constructor
+        check_sizes("width", hidden_channels=self.hidden_channels)
+        check_sizes("depth", num_iterations=self.num_iterations, mlp_layers=self.mlp_layers,
+                    head_layers=self.head_layers)
+        with torch.device("meta"):  # no memory: every other value is checked by the network's constructor
+            self.build(1)
 
     def build(self, node_features: int):
         """The network for ``node_features`` inputs per hit."""
@@ -106,6 +111,8 @@ class TripletConfig:
     max_triplets: int | None = 500_000
 
     def __post_init__(self) -> None:
+        check_sizes("width", hidden_channels=self.hidden_channels)
+        check_sizes("depth", num_layers=self.num_layers)
         if not 0 <= self.loose_cut <= 1:
             raise ValueError(f"loose_cut must be in [0, 1], got {self.loose_cut}")
         if self.hidden_channels < 1 or self.num_layers < 1:

@@ -30,7 +30,9 @@ def gnn_scores(model: EdgeTripletNetwork, config: GNNStageConfig, data,
         None if edge_attr is None else edge_attr.to(device),
         hit_positions(data).to(device) if config.triplets.enabled else None,
     )
-    return torch.sigmoid(out.edge_logits).cpu(), out.triplets.cpu(), torch.sigmoid(out.triplet_logits).cpu()
+    # float32 whatever the autocast precision: track builders read the scores as NumPy
+    return (torch.sigmoid(out.edge_logits).float().cpu(), out.triplets.cpu(),
+            torch.sigmoid(out.triplet_logits).float().cpu())
 
 
 def gnn_steps(config: GNNStageConfig, model: EdgeTripletNetwork,

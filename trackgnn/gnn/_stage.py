@@ -22,6 +22,11 @@ class GNNStage(Stage):
 
     name = "gnn"
     config_class = GNNStageConfig
+    memory_settings = {
+        "build": ("model.hidden_channels", "model.num_iterations", "triplets.hidden_channels"),
+        "train": ("model.hidden_channels", "model.num_iterations", "triplets.max_triplets"),
+        "infer": ("model.hidden_channels", "model.num_iterations"),
+    }
 
     def __init__(self) -> None:
         self._log: Callable[[str], None] = print

@@ -9,6 +9,7 @@ from trackgnn.graph._backends import (
 )
 from trackgnn.graph._edge_features import EDGE_FEATURES, edge_geometry
 from trackgnn.graph._build import edge_labels, orient_edges, radius_graph, truth_edge_mask
+from trackgnn.graph._layer_map import LayerPairMap, detector_layer_codes
 from trackgnn.graph._metrics import (
     PT_BINS,
     EdgeCounts,
@@ -24,6 +25,8 @@ __all__ = [
     "BACKENDS",
     "PT_BINS",
     "EdgeCounts",
+    "LayerPairMap",
+    "detector_layer_codes",
     "edge_counts",
     "edge_labels",
     "edge_metrics",

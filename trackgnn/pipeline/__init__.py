@@ -2,14 +2,15 @@
 (evaluate), and the bootstrap that simulates data and trains missing upstream stages."""
 
 from trackgnn.pipeline._bootstrap import ensure_upstream, upstream_configs
-from trackgnn.pipeline._chain import ChainResult, InferenceChain
+from trackgnn.pipeline._chain import PRECISIONS, ChainResult, InferenceChain
 from trackgnn.pipeline._consistency import EDGE_FEATURE_PRODUCERS, check_chain
-from trackgnn.pipeline._evaluate import SELECTIONS, EvaluationReport, evaluate_chain
+from trackgnn.pipeline._evaluate import SELECTIONS, EvaluationReport, evaluate_chain, hard_cut_hits
 from trackgnn.pipeline._events import default_test_events, iter_raw_events
 from trackgnn.pipeline._reconstruct import reconstruct_events
 
 __all__ = [
     "EDGE_FEATURE_PRODUCERS",
+    "PRECISIONS",
     "SELECTIONS",
     "ChainResult",
     "EvaluationReport",
@@ -18,6 +19,7 @@ __all__ = [
     "default_test_events",
     "ensure_upstream",
     "evaluate_chain",
+    "hard_cut_hits",
     "iter_raw_events",
     "reconstruct_events",
     "upstream_configs",

@@ -6,19 +6,11 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from trackgnn.config import resolved_from
 from trackgnn.errors import ConfigError, MissingInputError
 from trackgnn.gnn._config import GNNStageConfig
 
 __all__ = ["ensure_upstream", "upstream_configs"]
-
-
-def _resolve(path: Path, config: GNNStageConfig) -> Path:
-    """Upstream config paths are taken as written (relative to the working directory, like
-    every path in a config); a bare name also works beside the GNN config."""
-    if path.is_file() or config.config_path is None:
-        return path
-    beside = Path(config.config_path).parent / path.name
-    return beside if beside.is_file() else path
 
 
 def _simulate_if_missing(raw_dir: Path, n_events: int, sim, log: Callable[[str], None]) -> None:
@@ -47,11 +39,10 @@ def upstream_configs(config: GNNStageConfig) -> list[tuple[Path, object, object]
     from trackgnn.stages import load_stage_config
 
     loaded = []
-    for path in config.upstream:
-        resolved = _resolve(Path(path), config)
-        if not resolved.is_file():
-            raise ConfigError(f"{config.config_path}: upstream config {str(path)!r} not found")
-        loaded.append((resolved, *load_stage_config(resolved)))
+    for path in map(Path, config.upstream):  # relative to the working directory, like every config path
+        if not path.is_file():
+            raise ConfigError(f"{config.config_path}: upstream config {str(path)!r} not found{resolved_from(path)}")
+        loaded.append((path, *load_stage_config(path)))
     if loaded:
         last_dir = Path(loaded[-1][2].stage_dir)
         if last_dir.resolve() != Path(config.input_dir).resolve():

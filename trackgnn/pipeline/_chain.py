@@ -12,7 +12,20 @@ import numpy as np
 from trackgnn.errors import ConfigError
 from trackgnn.stages import Step, StepHook, TrainedStage, run_step
 
-__all__ = ["ChainResult", "InferenceChain"]
+__all__ = ["PRECISIONS", "ChainResult", "InferenceChain"]
+
+#: Precisions the chain runs its networks in.
+PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
+
+
+def _to_float32(data) -> None:
+    """Stage outputs in FP32 whatever the autocast precision (track builders read them as NumPy)."""
+    import torch
+
+    for key in list(data.keys()):
+        value = data[key]
+        if torch.is_tensor(value) and value.dtype in (torch.bfloat16, torch.float16):
+            data[key] = value.float()
 
 
 @dataclass
@@ -24,19 +37,19 @@ class ChainResult:
     data : Data or None
         The GNN stage's output event (None for an event without hits).
     labels : ndarray
-        (n_hits,) track label per row of the input hits; −1 for hits in no track
-        (including hits removed by hard cuts).
+        (n_hits,) track label per row of the input hits; −1 for hits in no track.
     seconds : dict
         Wall time per step (:attr:`InferenceChain.step_names`): ``preprocessing``, then each
         stage's steps (``embedding``, ``graph_building``, ``filter``, ``gnn``, ``track_building``).
-    edge_counts : dict
-        Stage name → :class:`trackgnn.graph.EdgeCounts` of its output graph (with truth only).
+    graphs : dict
+        Stage name → (2, E) edges that stage hands on (the GNN: edges above its score cut),
+        indexing the rows of the input hits; evaluation scores them against the truth.
     """
 
     data: Any
     labels: np.ndarray
     seconds: dict[str, float] = field(default_factory=dict)
-    edge_counts: dict[str, Any] = field(default_factory=dict)
+    graphs: dict[str, Any] = field(default_factory=dict)
 
 
 class InferenceChain:
@@ -51,6 +64,9 @@ class InferenceChain:
         gnn) instead of ``<stage_dir>/checkpoints/``.
     device : str
         ``cpu``, ``cuda`` or ``auto``.
+    precision : {'fp32', 'bf16'}
+        ``bf16`` runs the filter and GNN networks under BF16 autocast (the embedding, whose
+        distances decide the graph, stays FP32); stage outputs are FP32 either way.
 
     Raises
     ------
@@ -60,7 +76,7 @@ class InferenceChain:
     """
 
     def __init__(self, config_path: str | Path, *, checkpoint_dir: str | Path | None = None,
-                 device: str = "auto") -> None:
+                 device: str = "auto", precision: str = "fp32") -> None:
         from trackgnn.pipeline._bootstrap import upstream_configs
         from trackgnn.stages import load_stage_config
         from trackgnn.training import resolve_device
@@ -68,13 +84,25 @@ class InferenceChain:
         gnn_stage, gnn_config = load_stage_config(config_path)
         if gnn_stage.name != "gnn":
             raise ConfigError(f"{config_path}: expected a gnn stage config, got stage {gnn_stage.name!r}")
+        if precision not in PRECISIONS:
+            raise ConfigError(f"precision: could not resolve {precision!r} among {list(PRECISIONS)}")
         self.config = gnn_config
         self.device = resolve_device(device)
+        self.precision = precision
         self.stages = [*upstream_configs(gnn_config), (Path(config_path), gnn_stage, gnn_config)]
         self.trained: list[TrainedStage] = [
             stage.load_trained(config, self.device, checkpoint=None if checkpoint_dir is None
                                else Path(checkpoint_dir) / stage.name / "best.pt")
             for _, stage, config in self.stages]
+
+    def _autocast(self, stage_name: str):
+        import contextlib
+
+        import torch
+
+        if self.precision == "fp32" or stage_name == "embedding":
+            return contextlib.nullcontext()
+        return torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16)
 
     @property
     def hard_cuts(self):
@@ -95,19 +123,22 @@ class InferenceChain:
         """The track-building method of the GNN stage (``tracking.method``)."""
         return self.config.tracking.method
 
-    def run(self, event_id: int, hits, cells=None, particles=None, truth=None, *,
-            hard_cuts: bool = False, hook: StepHook = run_step) -> ChainResult:
-        """Reconstruct one event given as TrackML DataFrames (truth optional).
+    def run(self, event_id: int, hits, cells=None, *, hook: StepHook = run_step) -> ChainResult:
+        """Reconstruct one event from its hits (and cells, when present).
 
-        ``hard_cuts`` applies the first stage's hard cuts first (needs truth): the chain then
-        sees the hits it was trained on.  Hits it does not see get label −1.  ``hook`` runs
-        each step (:data:`~trackgnn.stages.StepHook`; the roofline profiles through it);
-        the chain times every call.
+        This is all the chain ever sees: no truth enters it, so ``trackgnn evaluate`` and
+        ``trackgnn reconstruct`` give the same tracks for the same hits.  ``hook`` runs each
+        step (:data:`~trackgnn.stages.StepHook`; the roofline profiles through it); the chain
+        times every call.
         """
-        from trackgnn.processing import apply_hard_cuts, process_event
+        from trackgnn.processing import process_event
 
+        path, first, _ = self.stages[0]
+        if first.name != "embedding":
+            raise ConfigError(f"{self.stages[-1][0]}: the chain starts with the {first.name} stage ({path}), which "
+                              "needs a graph; list the embedding and filter configs under upstream to run on hits")
         seconds: dict[str, float] = {}
-        counts: dict[str, Any] = {}
+        graphs: dict[str, Any] = {}
 
         def timed(step: Step, item: Any) -> Any:
             start = time.perf_counter()
@@ -115,24 +146,16 @@ class InferenceChain:
             seconds[step.name] = time.perf_counter() - start
             return out
 
-        def preprocess(frames: tuple) -> Any:
-            data = process_event(event_id, *frames)
-            if hard_cuts:
-                if truth is None:
-                    raise ConfigError("hard cuts need the truth: run without them on events that have no truth file")
-                data = apply_hard_cuts(data, self.hard_cuts)
-            return data
-
-        data = timed(Step("preprocessing", preprocess), (hits, cells, particles, truth))
+        data = timed(Step("preprocessing", lambda frames: process_event(event_id, *frames)), (hits, cells))
         labels = np.full(len(hits), -1, dtype=np.int64)
         if data.num_nodes == 0:
             seconds.update(dict.fromkeys(self.step_names[1:], 0.0))
-            return ChainResult(None, labels, seconds, counts)
+            return ChainResult(None, labels, seconds, graphs)
         for trained in self.trained:
-            data = trained(data, hook=timed)
-            if truth is not None:
-                counts[trained.name] = trained.event_counts(data)
-        row = {hit_id: i for i, hit_id in enumerate(hits["hit_id"].to_numpy().tolist())}
-        rows = np.fromiter((row[h] for h in data.hit_id.tolist()), dtype=np.int64, count=int(data.num_nodes))
-        labels[rows] = data.track_label.numpy()
-        return ChainResult(data, labels, seconds, counts)
+            with self._autocast(trained.name):
+                data = trained(data, hook=timed)
+            _to_float32(data)
+            kept = data.edge_kept if "edge_kept" in data else None
+            graphs[trained.name] = data.edge_index if kept is None else data.edge_index[:, kept]
+        labels[:] = data.track_label.numpy()
+        return ChainResult(data, labels, seconds, graphs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
+from trackgnn.config import resolved_from
 from trackgnn.errors import ConfigError, DataFormatError, MissingInputError
 
 __all__ = ["default_test_events", "iter_raw_events"]
@@ -26,7 +27,8 @@ def default_test_events(chain) -> tuple[Path, list[int]]:
     n_train, n_val, n_test = config.data_split
     test = ids[n_train + n_val:n_train + n_val + n_test]
     if not test:
-        raise MissingInputError(f"{raw_dir}: no held-out test events (found {len(ids)} events, data_split "
+        raise MissingInputError(f"{raw_dir}: no held-out test events{resolved_from(raw_dir)} (found {len(ids)} "
+                                f"events, data_split "
                                 f"{list(config.data_split)}); run `trackgnn train` first or pass --data DIR")
     return raw_dir, test
 
@@ -50,7 +52,7 @@ def iter_raw_events(raw_dir: str | Path, event_ids: list[int] | None = None, *,
     if event_ids is None:
         event_ids = [event_id for event_id, _ in list_events(raw_dir)] if raw_dir.is_dir() else []
         if not event_ids:
-            raise MissingInputError(f"{raw_dir}: no TrackML events found (expected files like "
+            raise MissingInputError(f"{raw_dir}: no TrackML events found{resolved_from(raw_dir)} (expected files like "
                                     f"event000001000-hits.csv or .csv.gz)")
     for event_id in event_ids:
         hits, cells, particles, truth = load_event_parts(event_prefix(raw_dir, event_id))

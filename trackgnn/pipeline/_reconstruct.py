@@ -12,7 +12,7 @@ __all__ = ["reconstruct_events"]
 _WORKER: dict = {}
 
 
-def _init_worker(config_path: str, checkpoint_dir: str | None, device: str, threads: int,
+def _init_worker(config_path: str, checkpoint_dir: str | None, device: str, precision: str, threads: int,
                  stages: dict[str, str] | None = None) -> None:
     import torch
 
@@ -21,7 +21,7 @@ def _init_worker(config_path: str, checkpoint_dir: str | None, device: str, thre
 
     STAGES.update(stages or {})  # stages registered at run time in the parent process
     torch.set_num_threads(threads)
-    _WORKER["chain"] = InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device)
+    _WORKER["chain"] = InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device, precision=precision)
 
 
 def _reconstruct_one(raw_dir: str, event_id: int) -> tuple[pd.DataFrame, dict[str, float]]:
@@ -35,19 +35,20 @@ def _reconstruct_one(raw_dir: str, event_id: int) -> tuple[pd.DataFrame, dict[st
 
 def reconstruct_events(config_path: str | Path, raw_dir: str | Path, event_ids: list[int], *,
                        checkpoint_dir: str | Path | None = None, device: str = "cpu",
-                       workers: int = 1) -> Iterator[tuple[int, pd.DataFrame, dict[str, float]]]:
+                       precision: str = "fp32", workers: int = 1) -> Iterator[tuple[int, pd.DataFrame, dict[str, float]]]:
     """Yield ``(event_id, submission, seconds)`` in event order, running the chain on all hits.
 
     With ``workers > 1`` the events are sharded over that many processes (each loads the
     models once and uses ``cpu_count // workers`` threads); results still come in order.
-    Only hits (and cells when present) are read: no truth is needed.
+    Only hits (and cells when present) are read: no truth is needed.  ``precision``: see
+    :class:`~trackgnn.pipeline.InferenceChain`.
     """
     import os
 
     import torch
 
     torch_threads = torch.get_num_threads
-    args = (str(config_path), None if checkpoint_dir is None else str(checkpoint_dir), device)
+    args = (str(config_path), None if checkpoint_dir is None else str(checkpoint_dir), device, precision)
     if workers <= 1:
         _init_worker(*args, threads=torch_threads())
         try:

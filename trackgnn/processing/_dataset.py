@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
+from trackgnn.config import resolved_from
 from trackgnn.errors import DataFormatError, MissingInputError
 from trackgnn.processing._event import process_event
 from trackgnn.processing._storage import event_file, save_event_data
@@ -23,7 +24,7 @@ def raw_event_ids(raw_dir: str | Path) -> list[int]:
     events = list_events(raw_dir) if raw_dir.is_dir() else []
     if not events:
         raise MissingInputError(
-            f"{raw_dir}: no TrackML events found; create them with "
+            f"{raw_dir}: no TrackML events found{resolved_from(raw_dir)}; create them with "
             f"`trackgnn simulate --out {raw_dir} --events 10` (or point input_dir at a TrackML dataset)"
         )
     return [event_id for event_id, _ in events]

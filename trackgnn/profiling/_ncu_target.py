@@ -24,6 +24,10 @@ def main(argv: list[str]) -> None:
 
     hard_cuts = argv[3] != "0" if len(argv) > 3 else True
     chain, (event_id, hits, cells, particles, truth) = load_chain_event(argv[1], "cuda", int(argv[2]))
+    if hard_cuts:
+        from trackgnn.pipeline import hard_cut_hits
+
+        _, hits, cells = hard_cut_hits(hits, cells, particles, truth, chain.hard_cuts)
 
     def in_range(step, item):
         with nvtx_range(step.name, True):
@@ -32,7 +36,7 @@ def main(argv: list[str]) -> None:
         return out
 
     with torch.inference_mode():
-        chain.run(event_id, hits, cells, particles, truth, hard_cuts=hard_cuts, hook=in_range)
+        chain.run(event_id, hits, cells, hook=in_range)
 
 
 if __name__ == "__main__":

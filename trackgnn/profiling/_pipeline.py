@@ -101,15 +101,19 @@ def profile_chain(config_path: str | Path, device: str, event_index: int = 0, ha
     """Run the trained chain of ``config_path`` on held-out test event ``event_index`` with a
     :class:`ChainProfiler` as its step hook.
 
-    With ``hard_cuts`` (default) the event keeps the hits passing the chain's training hard
-    cuts (as ``trackgnn evaluate`` runs it); without, every hit (as ``trackgnn reconstruct``).
+    With ``hard_cuts`` (default) the truth first removes the hits failing the chain's training
+    hard cuts (as ``trackgnn evaluate --hard-cuts`` does) and the chain runs on the rest;
+    without, on every hit (as ``trackgnn reconstruct``).
     """
+    from trackgnn.pipeline import hard_cut_hits
     from trackgnn.training import resolve_device
 
     device = resolve_device(device)
     chain, (event_id, hits, cells, particles, truth) = load_chain_event(config_path, device, event_index)
+    if hard_cuts:
+        _, hits, cells = hard_cut_hits(hits, cells, particles, truth, chain.hard_cuts)
     profiler = ChainProfiler(device, repeats, warmup, single_run, progress)
-    result = chain.run(event_id, hits, cells, particles, truth, hard_cuts=hard_cuts, hook=profiler)
+    result = chain.run(event_id, hits, cells, hook=profiler)
     n_hits = 0 if result.data is None else int(result.data.num_nodes)
     return ChainProfile(profiler.profiles, f"event{event_id:09d}", n_hits, describe_hits(chain.hard_cuts, hard_cuts),
                         chain.track_builder, chain.step_names)

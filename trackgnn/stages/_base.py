@@ -64,6 +64,8 @@ class Stage(ABC):
 
     name: ClassVar[str]
     config_class: ClassVar[type[StageConfig]]
+    #: Settings to lower when a step (``build``, ``train``, ``infer``) runs out of memory.
+    memory_settings: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     # ---------------------------------------------------------------- hooks
     def producer(self, config: StageConfig) -> str:
@@ -114,6 +116,16 @@ class Stage(ABC):
         return edge_counts(data.edge_index, data.track_edges, data.particle_id, data.pt)
 
     # ------------------------------------------------------------- shared
+    def memory_guard(self, config: StageConfig, step: str):
+        """Context turning out-of-memory in ``step`` (``build``, ``train`` or ``infer``) into a
+        :class:`~trackgnn.errors.ResourceError` naming the stage and :attr:`memory_settings`."""
+        from trackgnn.training import out_of_memory_guard, setting_values
+
+        what = {"build": f"building the {self.name} model", "train": f"training the {self.name} stage",
+                "infer": f"running {self.name} inference"}[step]
+        where = str(config.config_path) if config.config_path is not None else f"{self.name} stage"
+        return out_of_memory_guard(where, what, setting_values(config, self.memory_settings.get(step, ())))
+
     def checkpoint_dir(self, config: StageConfig) -> Path:
         return Path(config.stage_dir) / "checkpoints"
 
@@ -149,9 +161,10 @@ class Stage(ABC):
 
         path = self.checkpoint_dir(config) / "best.pt" if checkpoint is None else Path(checkpoint)
         state = self.best_checkpoint(config, path)
-        model = self.build_model(config)
-        load_model_state(path, model, state["model"])
-        model.to(device).eval()
+        with self.memory_guard(config, "build"):
+            model = self.build_model(config)
+            load_model_state(path, model, state["model"])
+            model.to(device).eval()
         return TrainedStage(self, config, model, device, self.inference_steps(config, model, device))
 
     def train(self, config: StageConfig, restart: bool = False, log: Callable[[str], None] = print) -> dict:
@@ -168,11 +181,15 @@ class Stage(ABC):
             train_events = [self.prepare_event(config, e) for e in data.events("train")]
             val_events = [self.prepare_event(config, e) for e in data.events("val")]
             torch.manual_seed(config.seed)
-            task = self.build_task(config)
+            with self.memory_guard(config, "build"):
+                task = self.build_task(config)
+            if hasattr(task, "learn_from_truth"):  # statistics of the training truth, before any step
+                task.learn_from_truth(train_events)
             trainer = Trainer(config.training, self.checkpoint_dir(config), seed=config.seed,
                               record=config_record(config), fingerprint=self.fingerprint(config),
                               context=ctx, log=log)
-            result = trainer.fit(task, train_events, val_events, resume=not restart)
+            with self.memory_guard(config, "train"):
+                result = trainer.fit(task, train_events, val_events, resume=not restart)
             out = {"stage": self.name, **result}
             if hasattr(task, "report") and val_events:  # per-pT-bin metrics of the best model
                 from trackgnn.training import load_model_state
@@ -181,7 +198,7 @@ class Stage(ABC):
                 ctx.barrier()
                 load_model_state(best, task.model, self.best_checkpoint(config)["model"])
                 task.model.eval()
-                with torch.no_grad():
+                with torch.no_grad(), self.memory_guard(config, "infer"):
                     out["validation"] = task.report(val_events)
             return out
 

@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 import torch
 
+from trackgnn.config import resolved_from
 from trackgnn.errors import MissingInputError
 from trackgnn.geometry import polar_to_xy
 from trackgnn.processing import HardCuts, apply_hard_cuts, event_files, load_event_data
@@ -77,7 +78,7 @@ class EventDataModule:
         index = SPLITS.index(split)
         wanted = self.data_split[index]
         if self.flat_files is None and not self.input_dir.is_dir():
-            raise self._missing(f"{self.input_dir}: input directory not found")
+            raise self._missing(f"{self.input_dir}: input directory not found{resolved_from(self.input_dir)}")
         if self.is_split:
             found = event_files(self.input_dir / split)
             if len(found) < wanted:

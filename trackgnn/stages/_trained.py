@@ -91,10 +91,14 @@ class TrainedStage:
         return [step.name for step in self.steps]
 
     def __call__(self, data: Any, hook: StepHook = run_step) -> Any:
-        """The stage's output event for input event ``data``; ``hook`` runs each step."""
+        """The stage's output event for input event ``data``; ``hook`` runs each step.
+
+        Out of memory is a :class:`~trackgnn.errors.ResourceError` naming the settings to lower
+        (:meth:`Stage.memory_guard`).
+        """
         import torch
 
-        with torch.no_grad():
+        with torch.no_grad(), self.stage.memory_guard(self.config, "infer"):
             for step in self.steps:
                 data = hook(step, data)
         return data

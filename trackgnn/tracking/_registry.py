@@ -81,6 +81,9 @@ class TrackBuilder:
             numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
             if numeric and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise ConfigError(f"track builder {self.method!r}: option {key!r} must be a number, got {value!r}")
+            if numeric and not np.isfinite(value):
+                raise ConfigError(f"track builder {self.method!r}: option {key!r} must be a finite number, "
+                                  f"got {value!r}")
             if isinstance(default, int) and not isinstance(default, bool) and not isinstance(value, int):
                 raise ConfigError(f"track builder {self.method!r}: option {key!r} must be an integer, got {value!r}")
             if isinstance(default, str) and not isinstance(value, str):

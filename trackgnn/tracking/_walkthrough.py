@@ -6,6 +6,7 @@ import numpy as np
 
 from trackgnn.tracking._graph import ScoredGraph
 from trackgnn.tracking._labels import compact_labels
+from trackgnn.tracking._walk_kernel import walk_all
 
 __all__ = ["walkthrough"]
 
@@ -16,9 +17,9 @@ def _csr(keys: np.ndarray, size: int) -> np.ndarray:
 
 
 class _Walker:
-    """CSR views of the kept edges (and triplets) plus the walk state."""
+    """CSR views of the kept edges (and triplets) that :func:`walk_all` walks."""
 
-    def __init__(self, graph: ScoredGraph, score_cut: float, triplet_cut: float) -> None:
+    def __init__(self, graph: ScoredGraph, score_cut: float) -> None:
         n = graph.num_nodes
         edges, kept = graph.edges_above(score_cut)
         src, dst, score = edges[0], edges[1], graph.scores[kept]
@@ -29,67 +30,13 @@ class _Walker:
         self.in_src, self.in_ptr = src[in_order], _csr(dst[in_order], n)
         self.indegree = np.bincount(dst, minlength=n)
         self.active = (self.indegree > 0) | (np.diff(self.out_ptr) > 0)
-        self.visited = np.zeros(n, dtype=bool)
-        self.triplet_cut = triplet_cut
-        self.tri_ptr = None
-        if graph.triplets is not None and graph.triplets.shape[1]:
+        self.has_triplets = graph.triplets is not None and graph.triplets.shape[1] > 0
+        self.tri_ptr, self.tri_out, self.tri_score = np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        if self.has_triplets:
             t_in, t_out = graph.triplets
             order = np.lexsort((t_out, t_in))
             self.tri_out, self.tri_score = t_out[order], graph.triplet_scores[order]
             self.tri_ptr = _csr(t_in[order], graph.num_edges)
-
-    def best_first_score(self, node: int) -> float:
-        lo, hi = self.out_ptr[node], self.out_ptr[node + 1]
-        return float(self.out_score[lo]) if hi > lo else -1.0
-
-    def _triplet_scores(self, prev_edge: int) -> dict[int, float]:
-        if self.tri_ptr is None or prev_edge < 0:
-            return {}
-        lo, hi = self.tri_ptr[prev_edge], self.tri_ptr[prev_edge + 1]
-        return dict(zip(self.tri_out[lo:hi].tolist(), self.tri_score[lo:hi].tolist()))
-
-    def walk(self, seed: int) -> list[int]:
-        """Follow the best outgoing edge to unused hits; triplet scores veto or rank the choice."""
-        path, on_path = [seed], {seed}
-        node, prev_edge = seed, -1
-        while True:
-            triplet_scores = self._triplet_scores(prev_edge)
-            best_k, best = -1, -np.inf
-            for k in range(self.out_ptr[node], self.out_ptr[node + 1]):
-                target = int(self.out_dst[k])
-                if self.visited[target] or target in on_path:
-                    continue
-                value = triplet_scores.get(int(self.out_edge[k]))
-                if value is None:
-                    value = float(self.out_score[k])
-                elif value < self.triplet_cut:
-                    continue
-                if value > best:
-                    best_k, best = k, value
-            if best_k < 0:
-                return path
-            node, prev_edge = int(self.out_dst[best_k]), int(self.out_edge[best_k])
-            path.append(node)
-            on_path.add(node)
-
-    def neighbours(self, path: list[int], min_links: int) -> list[int]:
-        """Unused hits with at least ``min_links`` edges to or from ``path``, in hit order."""
-        on_path = set(path)
-        links: dict[int, int] = {}
-        for node in path:
-            for ends in (self.out_dst[self.out_ptr[node]:self.out_ptr[node + 1]],
-                         self.in_src[self.in_ptr[node]:self.in_ptr[node + 1]]):
-                for other in ends.tolist():
-                    if not self.visited[other] and other not in on_path:
-                        links[other] = links.get(other, 0) + 1
-        return sorted(hit for hit, count in links.items() if count >= min_links)
-
-    def consume(self, path: list[int]) -> None:
-        """Mark hits used and release the in-degree they held on their successors."""
-        for node in path:
-            self.visited[node] = True
-            lo, hi = self.out_ptr[node], self.out_ptr[node + 1]
-            np.subtract.at(self.indegree, self.out_dst[lo:hi], 1)
 
 
 def walkthrough(
@@ -136,24 +83,8 @@ def walkthrough(
     labels = np.full(n, -1, dtype=np.int64)
     if n == 0 or graph.num_edges == 0:
         return labels
-    walker = _Walker(graph, score_cut, triplet_cut)
-    next_label = 0
-    while True:
-        pending = walker.active & ~walker.visited
-        if not pending.any():
-            break
-        seeds = np.flatnonzero(pending & (walker.indegree <= 0))
-        if seeds.size == 0:
-            seeds = np.flatnonzero(pending)[:1]
-        best = np.array([walker.best_first_score(s) for s in seeds])
-        for seed in seeds[np.argsort(-best, kind="stable")]:
-            if walker.visited[seed]:
-                continue
-            path = walker.walk(int(seed))
-            if len(path) >= min_hits and absorb_links > 0:
-                path += walker.neighbours(path, absorb_links)
-            walker.consume(path)
-            if len(path) >= min_hits:
-                labels[path] = next_label
-                next_label += 1
+    w = _Walker(graph, score_cut)
+    labels = walk_all(n, w.out_ptr, w.out_dst, w.out_edge, w.out_score, w.in_ptr, w.in_src, w.indegree, w.active,
+                      w.tri_ptr, w.tri_out, w.tri_score, w.has_triplets, float(triplet_cut), int(min_hits),
+                      int(absorb_links))
     return compact_labels(labels, 1)

@@ -9,6 +9,7 @@ from trackgnn.training._checkpoint import (
 )
 from trackgnn.training._config import TrainingConfig
 from trackgnn.training._distributed import DistContext, distributed, resolve_device, shard
+from trackgnn.training._memory import is_out_of_memory, out_of_memory_guard, setting_values
 from trackgnn.training._trainer import Trainer, TrainingTask, TrainResult, epoch_seed
 
 __all__ = [
@@ -21,9 +22,12 @@ __all__ = [
     "compare_fingerprint",
     "distributed",
     "epoch_seed",
+    "is_out_of_memory",
     "load_checkpoint",
     "load_model_state",
+    "out_of_memory_guard",
     "resolve_device",
     "save_checkpoint",
+    "setting_values",
     "shard",
 ]

@@ -10,6 +10,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+from trackgnn.config import resolved_from
 from trackgnn.errors import CheckpointError
 
 __all__ = ["CHECKPOINT_FORMAT", "save_checkpoint", "load_checkpoint", "compare_fingerprint",
@@ -40,7 +41,7 @@ def load_checkpoint(path: str | Path, command_hint: str = "") -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         hint = f"; train the stage first with `{command_hint}`" if command_hint else ""
-        raise CheckpointError(f"{path}: checkpoint not found{hint}")
+        raise CheckpointError(f"{path}: checkpoint not found{resolved_from(path)}{hint}")
     try:
         state = torch.load(path, weights_only=True, map_location="cpu")
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:

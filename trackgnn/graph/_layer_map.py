@@ -1,0 +1,86 @@
+"""Which detector layers hold consecutive hits of one particle: a layer-pair map learned from training truth.
+
+Half of a hit's nearest neighbours in embedding space sit on its own layer, where no truth edge
+can be (consecutive hits of a particle are on different layers).  The map, counted on the
+training events' truth edges and stored with the embedding network, lets graph construction and
+hard-negative mining skip the layer pairs that never hold a truth edge.  At inference it reads
+only each hit's ``volume_id`` and ``layer_id``: no truth.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+__all__ = ["MIN_PAIR_COUNT", "LayerPairMap", "detector_layer_codes"]
+
+#: Truth edges a layer pair needs in the training events to be allowed (one-off oddities,
+#: e.g. a looper's hit order, do not open a pair).
+MIN_PAIR_COUNT = 2
+
+
+@lru_cache(maxsize=1)
+def detector_layer_codes() -> np.ndarray:
+    """Sorted layer codes ``100 * volume_id + layer_id`` of the TrackML detector (48 layers)."""
+    from trackgnn.data import load_detectors
+
+    detectors = load_detectors()
+    codes = 100 * detectors["volume_id"].to_numpy(np.int64) + detectors["layer_id"].to_numpy(np.int64)
+    return np.unique(codes)
+
+
+class LayerPairMap(nn.Module):
+    """Truth-edge counts per (layer, layer) pair; a buffer, so it travels in the checkpoint.
+
+    Layers are :func:`trackgnn.processing.layer_key` codes.  A hit on a layer the detector does
+    not have is allowed to pair with any layer.  Until :meth:`update` has seen truth, every
+    pair is allowed.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        codes = torch.from_numpy(detector_layer_codes())
+        self.register_buffer("codes", codes, persistent=False)
+        self.register_buffer("counts", torch.zeros(len(codes), len(codes), dtype=torch.long))
+
+    @property
+    def trained(self) -> bool:
+        return bool(self.counts.sum() > 0)
+
+    def index(self, layer: Tensor) -> Tensor:
+        """Row of each layer code in :attr:`counts` (−1 for a code the detector does not have)."""
+        layer = layer.to(self.codes.device, torch.long)
+        pos = torch.searchsorted(self.codes, layer).clamp(max=len(self.codes) - 1)
+        return torch.where(self.codes[pos] == layer, pos, torch.full_like(pos, -1))
+
+    @torch.no_grad()
+    def update(self, layer: Tensor, track_edges: Tensor) -> None:
+        """Count the layer pairs of one event's truth edges (both orders)."""
+        a, b = self.index(layer[track_edges[0]]), self.index(layer[track_edges[1]])
+        known = (a >= 0) & (b >= 0)
+        ones = torch.ones(int(known.sum()), dtype=torch.long, device=self.counts.device)
+        self.counts.index_put_((a[known], b[known]), ones, accumulate=True)
+        self.counts.index_put_((b[known], a[known]), ones, accumulate=True)
+
+    @torch.no_grad()
+    def allowed(self, layer: Tensor, src: Tensor, dst: Tensor) -> Tensor:
+        """(E,) bool: the pair of hits ``src[i], dst[i]`` lies on a layer pair seen in training."""
+        if not self.trained:
+            return torch.ones(src.shape[0], dtype=torch.bool)
+        row = self.index(layer)  # per hit, then gathered per pair: pairs outnumber hits 50 to 1
+        unknown = len(self.codes)  # an extra row and column that allow everything
+        row = torch.where(row >= 0, row, torch.full_like(row, unknown))
+        table = torch.ones(unknown + 1, unknown + 1, dtype=torch.bool, device=self.counts.device)
+        table[:unknown, :unknown] = self.counts >= MIN_PAIR_COUNT
+        flat = table.flatten()
+        return flat[row[src.to(row.device)] * (unknown + 1) + row[dst.to(row.device)]].cpu()
+
+    def n_pairs(self) -> int:
+        """Allowed unordered layer pairs."""
+        return int(torch.triu(self.counts >= MIN_PAIR_COUNT).sum())
+
+    def extra_repr(self) -> str:
+        return f"layers={len(self.codes)}, allowed_pairs={self.n_pairs()}"
