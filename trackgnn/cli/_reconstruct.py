@@ -8,6 +8,8 @@ from typing import Iterator
 
 import click
 
+from trackgnn.cli._options import chain_run_options
+
 __all__ = ["reconstruct"]
 
 
@@ -36,10 +38,7 @@ def _removed_if_left_empty(directory: Path) -> Iterator[None]:
 @click.option("--events", "n_events", default=None, type=click.IntRange(min=1), help="At most N events.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Shard the events over this many processes.")
-@click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
-@click.option("--precision", default="fp32", show_default=True, type=click.Choice(["fp32", "bf16"]),
-              help="bf16: filter and GNN networks under BF16 autocast (see bench/reconstruct.py).")
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@chain_run_options
 def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, workers, device, precision,
                 progress) -> None:
     """Reconstruct tracks for every event of DATA with the trained chain of CONFIG.

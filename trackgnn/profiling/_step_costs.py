@@ -75,7 +75,8 @@ def _graph_building(step: Step, data: Any, out: Any) -> Cost:
     n_edges = int(out.edge_index.shape[1])
     dist = count_gather(n_edges, dim, name="gather pair") + count_gather(n_edges, dim, name="gather pair")
     dist.flops += 3.0 * dim * n_edges  # subtract, square, add per dimension
-    return search_cost(resolved_backend_name(graph.backend, step.owner.device), n, dim, graph.k) + dist
+    k = graph.search_k or graph.k  # with a layer-pair map, search_k neighbours are searched, then filtered
+    return search_cost(resolved_backend_name(graph.backend, step.owner.device), n, dim, k) + dist
 
 
 def _filter(step: Step, data: Any, out: Any) -> Cost:
