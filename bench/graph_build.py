@@ -44,17 +44,13 @@ def embedded_event(config_path: str) -> tuple[np.ndarray, float, int]:
     """Embedding of the first event of a trained embedding stage (all hits), with its r and k."""
     import torch
 
-    from trackgnn.embedding import EmbeddingNet
     from trackgnn.stages import load_stage_config
 
     stage, config = load_stage_config(config_path)
     data = stage.data_module(config).load(stage.data_module(config).files("test")[0], cut=False)
-    data = stage.prepare_event(config, data)
-    model = EmbeddingNet(len(config.node_features), config.model)
-    model.load_state_dict(stage.best_checkpoint(config)["model"])
-    model.eval()
+    embed = stage.load_trained(config).steps[0]  # the "embedding" step, before the graph search
     with torch.no_grad():
-        return model(data.x).numpy(), config.graph.r, config.graph.k
+        return embed.run(data).embedding.numpy(), config.graph.r, config.graph.k
 
 
 def _worker(backend: str, points_file: str, r: float, k: int, chunk: int | None, out_file: str) -> None:

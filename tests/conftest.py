@@ -1,10 +1,19 @@
-"""Shared fixtures: a small hand-made TrackML event."""
+"""Shared fixtures: a small hand-made TrackML event; the command line run in-process."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner, Result
+
+
+def run_cli(*args) -> Result:
+    """``trackgnn ARGS...`` in this process (:class:`click.testing.CliRunner`): ``exit_code``,
+    ``stdout``, ``stderr``; the error contract (``error: ...``, status 2) applies as on a terminal."""
+    from trackgnn.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def make_event(n_particles: int = 5, hits_per_particle: int = 6, n_noise: int = 3, seed: int = 0):
@@ -57,3 +66,42 @@ def make_event(n_particles: int = 5, hits_per_particle: int = 6, n_noise: int = 
 @pytest.fixture
 def small_event():
     return make_event()
+
+
+@pytest.fixture(scope="session")
+def raw_events(tmp_path_factory):
+    """Five simulated events with pile-up 10 (about 1k hits above 1 GeV each)."""
+    from trackgnn.simulation import SimulationConfig, simulate_dataset
+
+    out = tmp_path_factory.mktemp("raw")
+    simulate_dataset(out, 5, SimulationConfig(seed=11, pileup=10))
+    return out
+
+
+def _split_events(root, make) -> None:
+    """``root/{train,val,test}`` with 3, 1 and 1 events ``make(event_id)``."""
+    from trackgnn.processing import event_file, save_event_data
+
+    for split, ids in (("train", [1000, 1001, 1002]), ("val", [1003]), ("test", [1004])):
+        for event_id in ids:
+            save_event_data(make(event_id), event_file(root / split, event_id))
+
+
+@pytest.fixture(scope="session")
+def filter_outputs(tmp_path_factory):
+    """``train/`` (3 events), ``val/`` (1) and ``test/`` (1) of filter-like events (GNN inputs)."""
+    from tests.gnn.conftest import filter_like_event
+
+    root = tmp_path_factory.mktemp("filter_outputs")
+    _split_events(root, lambda event_id: filter_like_event(event_id, seed=5))
+    return root
+
+
+@pytest.fixture(scope="session")
+def embedding_outputs(tmp_path_factory):
+    """``train/`` (3 events), ``val/`` (1) and ``test/`` (1) of embedding-like events (filter inputs)."""
+    from tests.filter.conftest import embedding_like_event
+
+    root = tmp_path_factory.mktemp("embedding_outputs")
+    _split_events(root, lambda event_id: embedding_like_event(event_id, seed=5))
+    return root

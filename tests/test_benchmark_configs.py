@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import yaml
 
-from trackgnn.cli import main
+from tests.conftest import run_cli
 
 BENCHMARK = Path(__file__).resolve().parents[1] / "configs" / "benchmark"
 
@@ -28,7 +27,7 @@ def _shrunk(name: str, root: Path, **overrides) -> Path:
     return path
 
 
-def test_benchmark_configs_train_and_evaluate_in_hard_cut_mode(tmp_path, capsys):
+def test_benchmark_configs_train_and_evaluate_in_hard_cut_mode(tmp_path):
     for name in ("embedding", "filter", "gnn"):
         assert yaml.safe_load((BENCHMARK / f"{name}.yaml").read_text())["hard_cuts"] == {
             "pt_min": 1.0, "remove_noise": True, "min_hits": 0}
@@ -40,16 +39,13 @@ def test_benchmark_configs_train_and_evaluate_in_hard_cut_mode(tmp_path, capsys)
     gnn = _shrunk("gnn", tmp_path, epochs=12, input_dir=str(tmp_path / "runs" / "filter"),
                   upstream=[str(emb), str(filt)], simulation={"seed": 11, "pileup": 10},
                   model={"hidden_channels": 24, "num_iterations": 3}, triplets={"hidden_channels": 24})
-    with pytest.raises(SystemExit) as exc:
-        main(["train", str(gnn)])
-    assert exc.value.code == 0, capsys.readouterr().err
+    result = run_cli("train", gnn)
+    assert result.exit_code == 0, result.stderr[-2000:]
     for name in ("embedding", "filter", "gnn"):
         assert (tmp_path / "runs" / name / "checkpoints" / "best.pt").is_file()
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as exc:
-        main(["evaluate", "--config", str(gnn), "--hard-cuts", "--out", str(tmp_path / "eval"), "--no-progress"])
-    printed = capsys.readouterr().out
-    assert exc.value.code == 0
+    result = run_cli("evaluate", "--config", gnn, "--hard-cuts", "--out", tmp_path / "eval", "--no-progress")
+    printed = result.stdout
+    assert result.exit_code == 0, result.stderr[-2000:]
     assert "HARD CUTS" in printed.splitlines()[0]
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert metrics["hard_cuts"] is True

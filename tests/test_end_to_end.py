@@ -13,23 +13,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import run_cli
 from tests.embedding.conftest import write_config
-from tests.gnn.conftest import _register, gnn_config
-from trackgnn.cli import main
-
-_register()
+from tests.gnn.conftest import gnn_config
 
 
-def _run(argv, capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
+def _run(argv) -> tuple[int, str, str]:
+    result = run_cli(*argv)
+    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    """A trained chain: configs in ``root``, raw events simulated by the GNN's bootstrap."""
+def trained(tmp_path_factory):
+    """A chain trained by one ``trackgnn train`` of the GNN config: configs in ``root``, raw events
+    simulated by the GNN's bootstrap; the command's ``(exit code, stdout, stderr)``."""
     root = tmp_path_factory.mktemp("e2e")
     complete = {"pt_min": 0.0, "remove_noise": False}
     emb = write_config("tiny_embedding.yaml", root, input_dir=str(root / "raw"), hard_cuts=complete)
@@ -38,31 +35,30 @@ def pipeline(tmp_path_factory):
                      simulation={"seed": 11, "pileup": 10}, stage_dir=str(root / "runs" / "gnn"),
                      model={"hidden_channels": 24, "num_iterations": 3},
                      triplets={"hidden_channels": 24}, training={"max_epochs": 20, "lr": 0.005})
-    return root, gnn
+    return root, gnn, _run(["train", gnn])
 
 
-def test_one_command_simulates_and_trains_every_stage(pipeline, capsys):
-    root, gnn = pipeline
-    code, out, err = _run(["train", gnn], capsys)
+def test_one_command_simulates_and_trains_every_stage(trained):
+    root, gnn, (code, out, err) = trained
     assert code == 0, err
     assert "no TrackML events in" in err and "simulating the default dataset, 5 events" in err
     assert "upstream embedding" in err and "upstream filter" in err
     assert "gnn: best epoch" in out
     assert (root / "runs" / "gnn" / "checkpoints" / "best.pt").is_file()
     # a second run finds everything done
-    code, _, err = _run(["train", gnn], capsys)
+    code, _, err = _run(["train", gnn])
     assert code == 0 and "training already finished" in err and "simulating" not in err
 
 
 @pytest.fixture(scope="module")
-def evaluated(pipeline, tmp_path_factory):
-    root, gnn = pipeline
-    if not (root / "runs" / "gnn" / "checkpoints" / "best.pt").is_file():
-        pytest.skip("needs the trained pipeline of test_one_command_simulates_and_trains_every_stage")
+def evaluated(trained):
+    """The trained chain evaluated on its held-out test event; fails (does not skip) when training failed."""
+    root, gnn, (code, _, err) = trained
+    assert code == 0 and (root / "runs" / "gnn" / "checkpoints" / "best.pt").is_file(), \
+        f"training the chain left no GNN checkpoint:\n{err[-2000:]}"
     out = root / "eval"
-    with pytest.raises(SystemExit) as exc:
-        main(["evaluate", "--config", str(gnn), "--out", str(out), "--no-progress"])
-    assert exc.value.code == 0
+    code, _, err = _run(["evaluate", "--config", gnn, "--out", out, "--no-progress"])
+    assert code == 0, err[-2000:]
     return root, gnn, out
 
 
@@ -89,7 +85,7 @@ def test_evaluate_reports_efficient_tracking_on_held_out_events(evaluated):
     assert sorted(submission["hit_id"]) == sorted(hits["hit_id"])
 
 
-def test_evaluate_on_real_format_files(evaluated, tmp_path, capsys):
+def test_evaluate_on_real_format_files(evaluated, tmp_path):
     """csv.gz, no cells file, particles without particle_type (the first TrackML release)."""
     root, gnn, out = evaluated
     from trackgnn.data import event_prefix, load_event, write_event
@@ -101,21 +97,21 @@ def test_evaluate_on_real_format_files(evaluated, tmp_path, capsys):
     assert sorted(p.name for p in real.iterdir()) == [
         "event000001004-hits.csv.gz", "event000001004-particles.csv.gz", "event000001004-truth.csv.gz"]
     code, printed, err = _run(["evaluate", "--config", gnn, "--data", real, "--out", tmp_path / "eval",
-                               "--no-progress"], capsys)
+                               "--no-progress"])
     assert code == 0, err
     assert "TrackML score (exact, all hits)" in printed and "pT > 1 GeV, >= 5 hits" in printed
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     assert metrics["tracks"]["pT > 1 GeV, >= 5 hits"]["efficiency"][0] >= 0.6  # no cell features here
 
 
-def test_reconstruct_hits_only(evaluated, tmp_path, capsys):
+def test_reconstruct_hits_only(evaluated, tmp_path):
     root, gnn, _ = evaluated
     data = tmp_path / "hits"
     data.mkdir()
     for event_id in (1003, 1004):
         shutil.copy(root / "raw" / f"event{event_id:09d}-hits.csv", data)
     code, printed, err = _run(["reconstruct", "--config", gnn, "--data", data, "--out", tmp_path / "out",
-                               "--no-progress"], capsys)
+                               "--no-progress"])
     assert code == 0, err
     submission = pd.read_csv(tmp_path / "out" / "submission.csv")
     n_hits = sum(len(pd.read_csv(p)) for p in data.iterdir())
@@ -126,25 +122,25 @@ def test_reconstruct_hits_only(evaluated, tmp_path, capsys):
     assert timing["n_events"] == 2
     # sharded over two worker processes: the same submission
     code, _, err = _run(["reconstruct", "--config", gnn, "--data", data, "--out", tmp_path / "out2",
-                         "--workers", 2, "--no-progress"], capsys)
+                         "--workers", 2, "--no-progress"])
     assert code == 0, err
     assert pd.read_csv(tmp_path / "out2" / "submission.csv").equals(submission)
 
 
-def test_clear_errors_for_bad_checkpoints_and_missing_truth(evaluated, tmp_path, capsys):
+def test_clear_errors_for_bad_checkpoints_and_missing_truth(evaluated, tmp_path):
     root, gnn, _ = evaluated
     bad = tmp_path / "ckpt"
     for stage in ("embedding", "filter", "gnn"):
         (bad / stage).mkdir(parents=True)
         shutil.copy(root / "runs" / stage / "checkpoints" / "best.pt", bad / stage / "best.pt")
     (bad / "gnn" / "best.pt").write_bytes(b"not a checkpoint")
-    code, _, err = _run(["evaluate", "--config", gnn, "--checkpoint-dir", bad, "--no-progress"], capsys)
+    code, _, err = _run(["evaluate", "--config", gnn, "--checkpoint-dir", bad, "--no-progress"])
     assert code == 2 and err.startswith("error: ") and "gnn/best.pt: corrupt or unreadable checkpoint" in err
     hits_only = tmp_path / "hits"
     hits_only.mkdir()
     shutil.copy(root / "raw" / "event000001004-hits.csv", hits_only)
     code, _, err = _run(["evaluate", "--config", gnn, "--data", hits_only, "--out", tmp_path / "e",
-                         "--no-progress"], capsys)
+                         "--no-progress"])
     assert code == 2 and "event000001004-truth.csv: not found; evaluation needs truth" in err
 
 
@@ -161,7 +157,7 @@ def test_event_without_hits_gives_an_empty_result(evaluated):
     assert np.array_equal(one.labels, [-1])
 
 
-def test_evaluate_and_reconstruct_give_the_same_tracks_without_truth(evaluated, tmp_path, capsys):
+def test_evaluate_and_reconstruct_give_the_same_tracks_without_truth(evaluated, tmp_path):
     """The chain never reads truth: reconstruct on a copy holding only hits and cells gives
     exactly the tracks that evaluate scored."""
     root, gnn, out = evaluated
@@ -170,7 +166,7 @@ def test_evaluate_and_reconstruct_give_the_same_tracks_without_truth(evaluated, 
     for part in ("hits", "cells"):
         shutil.copy(root / "raw" / f"event000001004-{part}.csv", data)
     code, _, err = _run(["reconstruct", "--config", gnn, "--data", data, "--out", tmp_path / "out",
-                         "--no-progress"], capsys)
+                         "--no-progress"])
     assert code == 0, err
     reconstructed = pd.read_csv(tmp_path / "out" / "submission.csv").sort_values("hit_id", ignore_index=True)
     evaluated_tracks = pd.read_csv(out / "submissions" / "event000001004-submission.csv")
@@ -180,12 +176,12 @@ def test_evaluate_and_reconstruct_give_the_same_tracks_without_truth(evaluated, 
     assert reconstructed["track_id"].value_counts().max() >= 5  # real tracks, not one hit each
 
 
-def test_hard_cut_mode_says_so_on_every_table(evaluated, tmp_path, capsys):
+def test_hard_cut_mode_says_so_on_every_table(evaluated, tmp_path):
     from trackgnn.cli._evaluate import HARD_CUT_NOTE
 
     root, gnn, _ = evaluated
     code, printed, err = _run(["evaluate", "--config", gnn, "--hard-cuts", "--out", tmp_path / "hc",
-                               "--no-progress"], capsys)
+                               "--no-progress"])
     assert code == 0, err
     headers = [line for line in printed.splitlines()
                if line.startswith(("Evaluated", "Edges after", "Tracks:", "Fake rate", "TrackML score", "Time per"))]

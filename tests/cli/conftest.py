@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_event
-from tests.gnn.conftest import _register, filter_outputs, gnn_config  # noqa: F401 (fixture)
-
-_register()
+from tests.gnn.conftest import gnn_config
 
 
 def write_untrained_checkpoint(config_path: Path) -> None:

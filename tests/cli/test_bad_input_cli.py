@@ -66,12 +66,12 @@ def test_out_of_memory_during_inference(filter_outputs, tmp_path, monkeypatch):
 
     from tests.cli.conftest import write_untrained_checkpoint
 
-    def huge_scores(self, data):
+    def huge_scores(model, config, data, device="cpu"):
         return torch.empty(10**13)  # what an event too large for the machine does to the allocator
 
     config = gnn_config(tmp_path, filter_outputs)
     write_untrained_checkpoint(config)
-    monkeypatch.setattr("trackgnn.gnn._infer.GNNInference.scores", huge_scores)
+    monkeypatch.setattr("trackgnn.gnn._infer.gnn_scores", huge_scores)
     result = CliRunner().invoke(cli, ["infer", str(config)])
     assert result.exit_code == 2, result.output
     assert result.stderr == (f"error: {config}: out of memory while running gnn inference (tried to allocate "

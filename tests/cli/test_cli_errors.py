@@ -57,3 +57,10 @@ def test_usage_errors_and_help_keep_click_statuses():
     assert result.exit_code == 2 and "No such command 'no-such-command'" in result.stderr
     result = runner.invoke(cli, ["--help"])
     assert result.exit_code == 0 and "reconstruct" in result.stdout
+
+
+def test_chain_options_offer_the_chain_precisions():
+    from trackgnn.cli._options import PRECISION_CHOICES
+    from trackgnn.pipeline import PRECISIONS
+
+    assert PRECISION_CHOICES == PRECISIONS

@@ -1,23 +1,12 @@
-"""Fixtures: a few small low-pile-up simulated events and tiny stage configs pointing at them."""
+"""Tiny stage configs (``tiny_*.yaml``) written into a test's directory (the events: ``raw_events`` in tests/conftest.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 
 HERE = Path(__file__).parent
-
-
-@pytest.fixture(scope="session")
-def raw_events(tmp_path_factory) -> Path:
-    """Five simulated events with pile-up 10 (about 1k hits above 1 GeV each)."""
-    from trackgnn.simulation import SimulationConfig, simulate_dataset
-
-    out = tmp_path_factory.mktemp("raw")
-    simulate_dataset(out, 5, SimulationConfig(seed=11, pileup=10))
-    return out
 
 
 def write_config(name: str, directory: Path, **overrides) -> Path:

@@ -4,37 +4,34 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import torch
 
+from tests.conftest import run_cli
 from tests.embedding.conftest import write_config
-from trackgnn.cli import main
 from trackgnn.processing import event_files, load_event_data
 from trackgnn.stages import SPLITS, ensure_stage_ready, load_stage_config
 
 
-def _run(argv, capsys) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    out, err = capsys.readouterr()
-    return exc.value.code, out, err
+def _run(argv) -> tuple[int, str, str]:
+    result = run_cli(*argv)
+    return result.exit_code, result.stdout, result.stderr
 
 
-def test_embedding_then_filter(raw_events, tmp_path, capsys):
+def test_embedding_then_filter(raw_events, tmp_path):
     emb = write_config("tiny_embedding.yaml", tmp_path, input_dir=str(raw_events))
     filt = write_config("tiny_filter.yaml", tmp_path)
 
-    code, _, err = _run(["infer", str(emb)], capsys)
+    code, _, err = _run(["infer", str(emb)])
     assert code == 2 and "checkpoint not found; train the stage first with `trackgnn train" in err
-    code, _, err = _run(["train", str(filt)], capsys)
+    code, _, err = _run(["train", str(filt)])
     assert code == 2
     assert f"runs/embedding: input directory not found; create it with `trackgnn infer {emb}`" in err
 
-    code, out, err = _run(["train", str(emb)], capsys)
+    code, out, err = _run(["train", str(emb)])
     assert code == 0, err
     assert "embedding: best epoch" in out and "epoch 4/4" in err
     assert "embedding validation, best model (1 events)" in out and "1-2" in out
-    code, out, _ = _run(["infer", str(emb)], capsys)
+    code, out, _ = _run(["infer", str(emb)])
     assert code == 0 and "embedding test (1 events)" in out and "> 2" in out
 
     stage_dir = tmp_path / "runs" / "embedding"
@@ -53,12 +50,12 @@ def test_embedding_then_filter(raw_events, tmp_path, capsys):
     assert metrics["train"]["best_epoch"] >= 1
 
     stamp = event_files(stage_dir / "train")[0].stat().st_mtime_ns
-    code, _, _ = _run(["infer", str(emb)], capsys)  # skip-existing reuse
+    code, _, _ = _run(["infer", str(emb)])  # skip-existing reuse
     assert code == 0 and event_files(stage_dir / "train")[0].stat().st_mtime_ns == stamp
 
-    code, _, err = _run(["train", str(filt)], capsys)
+    code, _, err = _run(["train", str(filt)])
     assert code == 0, err
-    code, out, _ = _run(["infer", str(filt)], capsys)
+    code, out, _ = _run(["infer", str(filt)])
     assert code == 0 and "filter val (1 events)" in out
     filtered = load_event_data(event_files(tmp_path / "runs" / "filter" / "test")[0])
     assert filtered.edge_index.shape[1] < data.edge_index.shape[1]
@@ -69,10 +66,10 @@ def test_embedding_then_filter(raw_events, tmp_path, capsys):
         "infer"]["test"]["overall"]["purity"]
 
     # new raw events: every hit kept (noise and low pT included), stage by stage
-    code, out, err = _run(["infer", str(emb), "--input", str(raw_events), "--output", str(tmp_path / "new_emb")], capsys)
+    code, out, err = _run(["infer", str(emb), "--input", str(raw_events), "--output", str(tmp_path / "new_emb")])
     assert code == 0, err
     code, out, err = _run(["infer", str(filt), "--input", str(tmp_path / "new_emb"), "--output",
-                           str(tmp_path / "new_filt")], capsys)
+                           str(tmp_path / "new_filt")])
     assert code == 0 and "(all hits)" in out, err
     new = load_event_data(event_files(tmp_path / "new_filt")[0])
     n_hits = sum(1 for _ in open(raw_events / "event000001000-hits.csv")) - 1
@@ -85,9 +82,9 @@ def test_embedding_then_filter(raw_events, tmp_path, capsys):
     assert event_files(tmp_path / "runs" / "filter" / "val")[0].stat().st_mtime_ns == stamp
 
 
-def test_missing_raw_data_names_the_simulate_command(tmp_path, capsys):
+def test_missing_raw_data_names_the_simulate_command(tmp_path):
     emb = write_config("tiny_embedding.yaml", tmp_path, input_dir=str(tmp_path / "nothing"))
-    code, _, err = _run(["train", str(emb)], capsys)
+    code, _, err = _run(["train", str(emb)])
     assert code == 2
     assert f"nothing: no TrackML events found; create them with `trackgnn simulate --out {tmp_path / 'nothing'}" in err
 

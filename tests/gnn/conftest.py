@@ -1,22 +1,11 @@
-"""Fixtures: GNN-stage inputs made directly from simulated events (no upstream training)."""
+"""GNN-stage inputs made directly from simulated events (no upstream training) and a tiny GNN config."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-import pytest
 import yaml
-
-
-def _register() -> None:
-    from trackgnn.stages import STAGES, register_stage
-
-    if "gnn" not in STAGES:  # until the registry lists the GNN stage itself
-        register_stage("gnn", "trackgnn.gnn._stage:GNNStage")
-
-
-_register()
 
 
 def filter_like_event(event_id: int, seed: int, n_fakes_per_hit: float = 2.0):
@@ -49,18 +38,6 @@ def filter_like_event(event_id: int, seed: int, n_fakes_per_hit: float = 2.0):
     data.edge_dist = torch.from_numpy(rng.uniform(0, 0.1, edges.shape[1]).astype(np.float32))
     data.edge_score = torch.where(data.y, 0.7, 0.4) + torch.from_numpy(rng.normal(0, 0.1, edges.shape[1])).float()
     return data
-
-
-@pytest.fixture(scope="session")
-def filter_outputs(tmp_path_factory) -> Path:
-    """``train/`` (3 events), ``val/`` (1) and ``test/`` (1) of filter-like events."""
-    from trackgnn.processing import event_file, save_event_data
-
-    root = tmp_path_factory.mktemp("filter_outputs")
-    for split, ids in (("train", [1000, 1001, 1002]), ("val", [1003]), ("test", [1004])):
-        for event_id in ids:
-            save_event_data(filter_like_event(event_id, seed=5), event_file(root / split, event_id))
-    return root
 
 
 def gnn_config(directory: Path, input_dir: Path, **overrides) -> Path:

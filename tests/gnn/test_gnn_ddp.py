@@ -15,9 +15,6 @@ def _worker(rank: int, world: int, port: int, config_path: str, results) -> None
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE=str(world),
                       RANK=str(rank), LOCAL_RANK=str(rank))
     torch.set_num_threads(1)
-    from tests.gnn.conftest import _register
-
-    _register()
     from trackgnn.stages import load_stage_config
 
     stage, config = load_stage_config(config_path)

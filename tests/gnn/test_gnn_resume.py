@@ -13,8 +13,7 @@ import torch
 from tests.gnn.conftest import gnn_config
 
 REPO = Path(__file__).resolve().parents[2]
-_RUN = ("import sys; from tests.gnn.conftest import _register; _register(); "
-        "from trackgnn.cli import main; main(sys.argv[1:])")
+_RUN = "import sys; from trackgnn.cli import main; main(sys.argv[1:])"
 
 
 def _train(config: Path, **kwargs) -> subprocess.Popen:

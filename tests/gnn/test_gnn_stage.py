@@ -47,42 +47,63 @@ def test_inference_writes_scores_triplets_and_tracks(trained):
 
 def test_zero_edge_and_zero_hit_events_give_empty_results(trained):
     stage, config, _, _ = trained
-    process = stage.load_inference(config)
+    gnn = stage.load_trained(config)
     from trackgnn.processing import event_files, load_event_data
 
     data = load_event_data(event_files(config.input_dir / "test")[0])
     keep = torch.zeros(data.edge_index.shape[1], dtype=torch.bool)
     from trackgnn.filter import select_edges
 
-    empty = stage.prepare_event(config, select_edges(data, keep))
-    out = process(empty)
+    out = gnn(select_edges(data, keep))
     assert out.edge_score.shape == (0,) and out.triplet_index.shape == (2, 0)
     assert (out.track_label == -1).all() and out.track_label.shape == (data.num_nodes,)
     # every edge below the track-building cut: no tracks, no error
     import dataclasses
 
-    from trackgnn.gnn import GNNInference, TrackBuildingConfig
+    from trackgnn.gnn import TrackBuildingConfig
 
     strict = dataclasses.replace(config, tracking=TrackBuildingConfig("walkthrough", {"score_cut": 1.01}))
-    labels = GNNInference(process.model, strict)(stage.prepare_event(config, data.clone())).track_label
+    labels = stage.load_trained(strict)(data).track_label
     assert labels.shape == (data.num_nodes,) and (labels == -1).all()
+
+
+def test_trained_stage_runs_named_steps_without_touching_its_input(trained):
+    stage, config, _, _ = trained
+    gnn = stage.load_trained(config)
+    assert gnn.step_names == ["gnn", "track_building"] and gnn.model.training is False
+    from trackgnn.processing import event_files, load_event_data
+
+    data = load_event_data(event_files(config.input_dir / "test")[0])
+    keys = sorted(data.keys())
+    seen = []
+
+    def hook(step, item):
+        seen.append(step.name)
+        assert step.owner is gnn
+        return step.run(item)
+
+    first, second = gnn(data, hook=hook), gnn(data)
+    assert seen == ["gnn", "track_building"]
+    assert sorted(data.keys()) == keys and "x" not in data  # the input event is left as it was
+    assert torch.equal(first.track_label, second.track_label)
+    assert torch.equal(first.edge_filter_score, data.edge_score)  # the filter's score is kept
 
 
 def test_missing_corrupt_and_mismatched_checkpoints(trained, tmp_path):
     stage, config, _, _ = trained
     _, other = load_stage_config(gnn_config(tmp_path, config.input_dir))
     with pytest.raises(CheckpointError, match=r"best\.pt: checkpoint not found; train the stage first with `trackgnn train"):
-        stage.load_inference(other)
+        stage.load_trained(other)
     best = stage.checkpoint_dir(config) / "best.pt"
     broken = stage.checkpoint_dir(other) / "best.pt"
     broken.parent.mkdir(parents=True)
     broken.write_bytes(best.read_bytes()[:100])
     with pytest.raises(CheckpointError, match="corrupt or unreadable checkpoint"):
-        stage.load_inference(other)
+        stage.load_trained(other)
     _, wider = load_stage_config(gnn_config(tmp_path, config.input_dir, model={"hidden_channels": 24}))
     broken.write_bytes(best.read_bytes())
     with pytest.raises(CheckpointError, match=r"checkpoint was trained with model\.hidden_channels = 16 but the config says 24"):
-        stage.load_inference(wider)
+        stage.load_trained(wider)
 
 
 def test_config_errors_name_the_key(tmp_path, filter_outputs):

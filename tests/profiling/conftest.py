@@ -25,12 +25,11 @@ def roofline_cache(tmp_path_factory):
 @pytest.fixture(scope="session")
 def quick_machine(roofline_cache, tmp_path_factory):
     """``trackgnn roofline machine --quick --device cpu`` run once: (report dir, machine JSON, seconds)."""
-    from trackgnn.cli import main
+    from tests.conftest import run_cli
 
     out = tmp_path_factory.mktemp("roofline-machine")
     start = time.perf_counter()
-    with pytest.raises(SystemExit) as exit_info:
-        main(["roofline", "machine", "--quick", "--device", "cpu", "--out", str(out), "--no-progress"])
+    result = run_cli("roofline", "machine", "--quick", "--device", "cpu", "--out", out, "--no-progress")
     elapsed = time.perf_counter() - start
-    assert exit_info.value.code == 0
+    assert result.exit_code == 0, result.stderr
     return out, json.loads((out / "machine.json").read_text()), elapsed

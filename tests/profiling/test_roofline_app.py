@@ -20,6 +20,8 @@ from trackgnn.profiling import (
     profile_stages,
 )
 
+from tests.conftest import run_cli
+
 from .test_roofline_counters import InteractionLayer
 
 
@@ -84,13 +86,14 @@ def test_profile_stages_times_and_counts():
 def test_app_outputs_and_verdicts(quick_machine, tmp_path):
     _, machine, _ = quick_machine
     stages, hits = toy_pipeline()
-    app = app_roofline(stages, hits, machine, tmp_path, device="cpu", precision="fp32",
-                       config="toy", event="random", repeats=2)
+    app = app_roofline(profile_stages(stages, hits, repeats=2), machine, tmp_path, device="cpu",
+                       precision="fp32", config="toy", event="random", repeats=2, track_builder="walkthrough")
     on_disk = json.loads((tmp_path / "app.json").read_text())
     assert on_disk["verdicts"] == json.loads(json.dumps(app["verdicts"]))
     for name in ("roofline_hierarchical.png", "roofline_time.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "app.md").read_text() == app_markdown(on_disk)
+    assert on_disk["track_builder"] == "walkthrough" and "track builder `walkthrough`" in app_markdown(on_disk)
     text = (tmp_path / "app.md").read_text()
     for stage, verdict in zip(on_disk["stages"], on_disk["verdicts"]):
         assert verdict["stage"] == stage["name"]
@@ -106,23 +109,17 @@ def test_app_outputs_and_verdicts(quick_machine, tmp_path):
     assert "unavailable" in on_disk["hardware_counters"] or "perf" in on_disk["hardware_counters"]
 
 
-def test_app_without_trained_pipeline_names_the_command(tmp_path, capsys, roofline_cache):
-    from trackgnn.cli import main
-
+def test_app_without_trained_pipeline_names_the_command(tmp_path, roofline_cache):
     config = tmp_path / "configs" / "gnn.yaml"
-    with pytest.raises(SystemExit) as exit_info:
-        main(["roofline", "app", "--config", str(config), "--device", "cpu", "--out", str(tmp_path / "r")])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
+    result = run_cli("roofline", "app", "--config", config, "--device", "cpu", "--out", tmp_path / "r")
+    assert result.exit_code == 2
+    err = result.stderr
     assert err.startswith("error: roofline app: config") and f"trackgnn train {config}" in err
     assert not (tmp_path / "r").exists()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on machines without CUDA")
-def test_cuda_without_gpu_is_a_clear_error(tmp_path, capsys, roofline_cache):
-    from trackgnn.cli import main
-
-    with pytest.raises(SystemExit) as exit_info:
-        main(["roofline", "machine", "--device", "cuda", "--quick", "--out", str(tmp_path)])
-    assert exit_info.value.code == 2
-    assert "no CUDA device is visible" in capsys.readouterr().err
+def test_cuda_without_gpu_is_a_clear_error(tmp_path, roofline_cache):
+    result = run_cli("roofline", "machine", "--device", "cuda", "--quick", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert "no CUDA device is visible" in result.stderr

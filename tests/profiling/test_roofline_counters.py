@@ -130,7 +130,7 @@ def test_project_networks_matmul_counts_match_torch():
     # beyond the matmuls: 3 steps x (2 scatters of E x 16 adds + 2 residual adds) + layer norms, SiLUs, sigmoid
     assert cost.flops - cost.matmul_flops > 3 * (2 * n_edges * 16 + n_edges * 16 + n_nodes * 16)
     assert len([p for p in cost.parts if p.name.startswith("interaction step")]) == 3
-    filt = EdgeFilterNet(3, 2, FilterModelConfig(hidden=32)).eval()
+    filt = EdgeFilterNet(3, 2, FilterModelConfig(hidden_channels=32)).eval()
     fcost = count_edge_filter(filt, n_edges, 3)
     with torch.no_grad():
         assert torch_flops(lambda: filt(x, edges, torch.rand(n_edges, 2))) == fcost.matmul_flops

@@ -9,11 +9,12 @@ import pytest
 import torch
 
 from trackgnn.graph import knn_within_radius
-from trackgnn.graph._backends import resolved_backend_name
+from trackgnn.graph import resolved_backend_name
 from trackgnn.profiling import app_markdown, count_knn, stage_verdicts
 from trackgnn.profiling._app import Stage, profile_stages, quiet_kineto
 from trackgnn.profiling._counters import TREE_SEARCH_NOTE, count_tree_knn
-from trackgnn.profiling._pipeline_stages import search_cost, select_hits
+from trackgnn.profiling._pipeline import describe_hits
+from trackgnn.profiling._step_costs import search_cost
 
 
 def test_auto_resolves_like_the_backend_runs(monkeypatch):
@@ -80,19 +81,15 @@ def test_lower_bound_stage_verdict_and_report():
     assert "tree search: FLOPs are a lower bound: the fraction is a lower bound" in md
 
 
-def test_select_hits_applies_the_training_hard_cuts():
-    from torch_geometric.data import Data
-
+def test_hits_are_described_by_the_hard_cuts_that_ran():
     from trackgnn.processing import HardCuts
 
-    event = Data(x=torch.arange(6.0)[:, None], particle_id=torch.tensor([0, 1, 1, 2, 2, 3]),
-                 pt=torch.tensor([0.0, 2.0, 2.0, 0.5, 0.5, 1.5]))
-    cut, which = select_hits(event, HardCuts(pt_min=1.0, remove_noise=True), hard_cuts=True)
-    assert cut.num_nodes == 3 and cut.particle_id.tolist() == [1, 1, 3]
-    assert which == "hard cuts: pT >= 1 GeV, noise removed"
-    same, which = select_hits(event, HardCuts(pt_min=1.0, remove_noise=True), hard_cuts=False)
-    assert same is event and which == "all hits"
-    assert select_hits(event, HardCuts(), hard_cuts=True)[1] == "all hits"
+    cuts = HardCuts(pt_min=1.0, remove_noise=True)
+    assert describe_hits(cuts, hard_cuts=True) == "hard cuts: pT >= 1 GeV, noise removed"
+    assert describe_hits(cuts, hard_cuts=False) == "all hits"
+    assert describe_hits(HardCuts(), hard_cuts=True) == "all hits"
+    assert describe_hits(HardCuts(min_hits=3, eta_max=2.5), hard_cuts=True) == \
+        "hard cuts: >= 3 hits per particle, |eta| <= 2.5"
 
 
 def test_profiler_chatter_is_dropped_but_other_stderr_kept(capfd):

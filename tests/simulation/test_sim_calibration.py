@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
+from tests.conftest import run_cli
 from trackgnn.simulation import (
     CALIBRATION_RANGES,
     SimulationConfig,
@@ -42,15 +41,11 @@ def test_calibration_check_reports_what_is_off():
     ]
 
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "trackgnn", *args], capture_output=True, text=True)
-
-
 def test_simulate_command_writes_events_and_stats(tmp_path):
     out = tmp_path / "sim"
     result = run_cli("simulate", "--out", str(out), "--events", "2", "--seed", "3", "--pileup", "10",
                      "--workers", "2", "--first-event-id", "5", "--compress", "--stats", "--no-progress")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert "wrote 2 events to" in result.stdout and "median_nhits" in result.stdout
     names = sorted(p.name for p in out.iterdir())
     assert names == ["detectors.csv"] + [f"event00000000{e}-{part}.csv.gz" for e in (5, 6)
@@ -63,9 +58,9 @@ def test_simulate_command_writes_events_and_stats(tmp_path):
     config = tmp_path / "sim.yaml"
     config.write_text("pileup: 5\nefficiency: 1.5\n")
     result = run_cli("simulate", "--out", str(out), "--config", str(config))
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert result.stderr.strip() == (
         f"error: {config}: SimulationConfig.efficiency must be in [0.0, 1.0], got 1.5")
     config.write_text("pile_up: 5\n")
     result = run_cli("simulate", "--out", str(out), "--config", str(config))
-    assert result.returncode == 2 and "unknown key 'pile_up'" in result.stderr
+    assert result.exit_code == 2 and "unknown key 'pile_up'" in result.stderr

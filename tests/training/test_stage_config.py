@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from trackgnn.errors import ConfigError
-from trackgnn.stages import STAGES, load_stage_config
+from trackgnn.stages import Stage, load_stage_config, register_stage, registered_stages
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -19,14 +19,15 @@ def _write(tmp_path, text: str) -> Path:
 
 
 @pytest.mark.parametrize("name", ["embedding", "filter", "gnn"])
-@pytest.mark.parametrize("scale", ["", "_full"])
+@pytest.mark.parametrize("scale", ["", "_full", "benchmark/"])
 def test_shipped_configs_load(name, scale):
-    path = REPO / "configs" / f"{name}{scale}.yaml"
+    path = REPO / "configs" / (f"{scale}{name}.yaml" if scale.endswith("/") else f"{name}{scale}.yaml")
     stage, config = load_stage_config(path)
     assert stage.name == name and config.config_path == path
-    # the CPU configs are acorn's pT > 1 GeV benchmark; the full-scale ones keep every particle and noise
-    assert config.hard_cuts.pt_min == (0.0 if scale else 1.0)
-    assert config.hard_cuts.remove_noise == (not scale)
+    # the default configs keep every particle and noise hit; configs/benchmark/ is acorn's pT > 1 GeV benchmark
+    benchmark = scale == "benchmark/"
+    assert config.hard_cuts.pt_min == (1.0 if benchmark else 0.0)
+    assert config.hard_cuts.remove_noise == benchmark
 
 
 @pytest.mark.parametrize(
@@ -58,4 +59,43 @@ def test_unknown_and_missing_stage(tmp_path):
     path.write_text("input_dir: a\nstage_dir: b\n")
     with pytest.raises(ConfigError, match=r"x\.yaml: required key 'stage' is missing"):
         load_stage_config(path)
-    assert {"embedding", "filter"} <= set(STAGES)
+    assert {"embedding", "filter", "gnn"} <= set(registered_stages())
+
+
+def test_a_registered_stage_is_resolved_from_yaml(tmp_path, monkeypatch):
+    from trackgnn.embedding import EmbeddingStage
+    from trackgnn.stages import STAGES
+
+    monkeypatch.setattr("trackgnn.stages._registry.STAGES", dict(STAGES))
+
+    @register_stage
+    class Renamed(EmbeddingStage):
+        name = "renamed"
+
+    path = tmp_path / "x.yaml"
+    path.write_text("stage: renamed\ninput_dir: a\nstage_dir: b\n")
+    stage, _ = load_stage_config(path)
+    assert type(stage) is Renamed and isinstance(stage, Stage)
+    with pytest.raises(TypeError, match="expected a Stage subclass"):
+        register_stage("trackgnn.embedding._stage:EmbeddingStage")
+
+
+@pytest.mark.parametrize("stage, extra", [("embedding", ""), ("filter", "")])
+@pytest.mark.parametrize("old, new", [("hidden", "hidden_channels"), ("n_layers", "num_layers")])
+def test_old_key_names_are_rejected_with_the_new_name(tmp_path, stage, extra, old, new):
+    path = tmp_path / "stage.yaml"
+    path.write_text(f"stage: {stage}\ninput_dir: raw\nstage_dir: out\nmodel: {{{old}: 64}}\n")
+    with pytest.raises(ConfigError, match=rf"stage\.yaml\.model: key '{old}' is now called '{new}'"):
+        load_stage_config(path)
+    path.write_text(f"stage: {stage}\ninput_dir: raw\nstage_dir: out\nmodel: {{{new}: 64}}\n")
+    assert getattr(load_stage_config(path)[1].model, new) == 64
+
+
+def test_every_stage_names_widths_and_depths_alike():
+    """``hidden_channels`` / ``num_layers`` in every stage's model (and the GNN's triplet head)."""
+    for name in ("embedding", "filter"):
+        model = load_stage_config(REPO / "configs" / f"{name}.yaml")[1].model
+        assert model.hidden_channels >= 1 and model.num_layers >= 1
+        assert not hasattr(model, "hidden") and not hasattr(model, "n_layers")
+    gnn = load_stage_config(REPO / "configs" / "gnn.yaml")[1]
+    assert gnn.model.hidden_channels >= 1 and gnn.triplets.num_layers >= 1

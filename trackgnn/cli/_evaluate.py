@@ -8,6 +8,9 @@ from pathlib import Path
 import click
 import numpy as np
 
+from trackgnn.cli._options import chain_run_options
+from trackgnn.ratios import percent
+
 __all__ = ["HARD_CUT_NOTE", "evaluate", "format_report"]
 
 #: Said on every table of a run whose hits were selected with the truth (``--hard-cuts``).
@@ -15,7 +18,7 @@ HARD_CUT_NOTE = " [HARD CUTS: truth removed hits before the chain]"
 
 
 def _pct(value) -> str:
-    return "    n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{100 * value:7.2f}"
+    return percent(value, 7)
 
 
 def _rate(pair) -> str:
@@ -102,10 +105,7 @@ def format_report(report, score_cut: float) -> str:
                    "the chain runs (every table says so). Default: every hit, no truth in the chain.")
 @click.option("--min-track-hits", default=3, show_default=True, type=click.IntRange(min=1),
               help="Shortest track counted in efficiency, fake and duplicate rates.")
-@click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
-@click.option("--precision", default="fp32", show_default=True, type=click.Choice(["fp32", "bf16"]),
-              help="bf16: filter and GNN networks under BF16 autocast (see bench/reconstruct.py).")
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@chain_run_options
 def evaluate(config_path, data_dir, checkpoint_dir, out_dir, n_events, hard_cuts, min_track_hits, device, precision,
              progress) -> None:
     """Run the whole chain on held-out events and report edge, track and timing metrics.

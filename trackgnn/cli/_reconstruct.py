@@ -8,6 +8,8 @@ from typing import Iterator
 
 import click
 
+from trackgnn.cli._options import chain_run_options
+
 __all__ = ["reconstruct"]
 
 
@@ -36,10 +38,7 @@ def _removed_if_left_empty(directory: Path) -> Iterator[None]:
 @click.option("--events", "n_events", default=None, type=click.IntRange(min=1), help="At most N events.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Shard the events over this many processes.")
-@click.option("--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"]))
-@click.option("--precision", default="fp32", show_default=True, type=click.Choice(["fp32", "bf16"]),
-              help="bf16: filter and GNN networks under BF16 autocast (see bench/reconstruct.py).")
-@click.option("--progress/--no-progress", default=True, show_default=True)
+@chain_run_options
 def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, workers, device, precision,
                 progress) -> None:
     """Reconstruct tracks for every event of DATA with the trained chain of CONFIG.
@@ -63,7 +62,7 @@ def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, worker
         raise MissingInputError(f"{data_dir}: no TrackML events found{resolved_from(data_dir)} (expected files like "
                                 f"event000001000-hits.csv or .csv.gz)")
     ids = ids[:n_events] if n_events is not None else ids
-    InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device, precision=precision)  # fail fast
+    chain = InferenceChain(config_path, checkpoint_dir=checkpoint_dir, device=device, precision=precision)  # fail fast
     out = Path(out_dir)
     seconds: dict[str, list[float]] = {}
     n_hits = n_tracks = 0
@@ -82,8 +81,8 @@ def reconstruct(config_path, data_dir, out_dir, checkpoint_dir, n_events, worker
                 seconds.setdefault(step, []).append(value)
     timing = {step: float(np.mean(values)) for step, values in seconds.items()}
     with atomic_path(out / "timing.json") as tmp:
-        tmp.write_text(json.dumps({"n_events": len(ids), "workers": workers, "seconds_per_event": timing},
-                                  indent=1) + "\n")
+        tmp.write_text(json.dumps({"n_events": len(ids), "workers": workers, "track_builder": chain.track_builder,
+                                   "seconds_per_event": timing}, indent=1) + "\n")
     shown = "  ".join(f"{k} {v:.3f}" for k, v in timing.items())
     click.echo(f"{len(ids)} events, {n_hits} hits, {n_tracks} tracks with >= 3 hits -> {out / 'submission.csv'}")
     click.echo(f"time per event [s] (per worker): {shown}")

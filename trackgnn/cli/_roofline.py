@@ -2,7 +2,8 @@
 
 ``trackgnn roofline`` runs ``machine`` then ``app``; ``--quick`` (short sweeps,
 one cold profiled run per stage) keeps the whole command under ~30 s on 2 CPU
-cores with a trained CPU pipeline.  ``app`` runs, by default, on the hits passing
+cores with a trained CPU pipeline.  ``app`` profiles the chain ``trackgnn reconstruct``
+runs (same steps, same order, same track builder), by default on the hits passing
 the training hard cuts, as ``trackgnn evaluate`` does (``--all-hits``: every hit).  Machine results are cached per
 machine (``$TRACKGNN_CACHE_DIR`` or ``~/.cache/trackgnn``) and reused by ``app``.
 """
@@ -31,7 +32,7 @@ _COMMON = [
 ]
 _APP = [
     click.option("--config", "config_path", type=click.Path(dir_okay=False), default="configs/gnn.yaml",
-                 show_default=True, help="The trained pipeline's last stage config (its chain is followed back)."),
+                 show_default=True, help="The GNN stage config of the trained chain (its upstream stages come with it)."),
     click.option("--event", "event_index", type=int, default=0, show_default=True,
                  help="Index of the test event to run."),
     click.option("--repeats", type=click.IntRange(1), default=None,
@@ -81,24 +82,23 @@ def _machine(device, precision, quick, out, refresh, no_progress):
 
 
 def _app(device, precision, quick, out, refresh, no_progress, config_path, event_index, repeats, ncu, hard_cuts):
-    from trackgnn.profiling import app_roofline, cached_or_measure, pipeline_stages, profile_under_ncu
+    from trackgnn.profiling import app_roofline, cached_or_measure, profile_chain, profile_under_ncu
 
-    stages, first_input, event, hits = pipeline_stages(config_path, device, event_index, hard_cuts)
-    n_hits = int(first_input.num_nodes)
-    click.echo(f"{event}: {n_hits} hits ({hits})")
+    if ncu and device != "cuda":
+        raise click.UsageError("--ncu needs --device cuda")
+    repeats, single_run = repeats or (1 if quick else 3), quick and repeats is None
+    chain = profile_chain(config_path, device, event_index, hard_cuts, repeats=repeats, warmup=not quick,
+                          single_run=single_run, progress=lambda name: _log(f"profiling step {name}"))
+    click.echo(f"{chain.event}: {chain.n_hits} hits ({chain.hits}); track builder {chain.track_builder}")
     machine = cached_or_measure(device, quick, precision, not no_progress, refresh=refresh, log=_log,
                                 accept_quick=True)
     ncu_stages = None
     if ncu:
-        if device != "cuda":
-            raise click.UsageError("--ncu needs --device cuda")
-        ncu_stages = profile_under_ncu(config_path, event_index, [s.name for s in stages], log=_log,
-                                       hard_cuts=hard_cuts)
-    app = app_roofline(stages, first_input, machine, out, device=device, precision=precision,
-                       config=str(config_path), event=event, n_hits=n_hits, hits=hits,
-                       repeats=repeats or (1 if quick else 3),
-                       warmup=not quick, single_run=quick and repeats is None, ncu_stages=ncu_stages,
-                       progress=lambda name: _log(f"profiling stage {name}"))
+        ncu_stages = profile_under_ncu(config_path, event_index, chain.step_names, log=_log, hard_cuts=hard_cuts)
+    app = app_roofline(chain.profiles, machine, out, device=device, precision=precision,
+                       config=str(config_path), event=chain.event, n_hits=chain.n_hits, hits=chain.hits,
+                       repeats=repeats, warmup=not quick, single_run=single_run,
+                       track_builder=chain.track_builder, ncu_stages=ncu_stages)
     for v in app["verdicts"]:
         ge, le = ("≥", "≤") if v.get("lower_bound") else ("", "")
         click.echo(f"{v['stage']:>16}: {v['time_s'] * 1e3:9.2f} ms, {v['bound']}, "

@@ -1,7 +1,9 @@
 """Turn a YAML mapping into a typed dataclass, once, at the boundary.
 
 Every key is checked against the dataclass fields (unknown keys are errors that
-list the allowed ones) and every value against the field's type annotation.
+list the allowed ones; a key a class lists in its ``renamed_keys`` ClassVar, old
+name → new name, is an error naming the new name) and every value against the
+field's type annotation.
 Models and stages then receive typed objects, never the raw dict.
 """
 
@@ -125,6 +127,10 @@ def from_dict(cls: type[T], data: Any, where: str = "config") -> T:
         raise ConfigError(f"{where}: expected a mapping of {cls.__name__} settings, got {data!r}")
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     unknown = sorted(set(data) - set(fields))
+    renamed = getattr(cls, "renamed_keys", {})
+    for key in unknown:
+        if key in renamed:
+            raise ConfigError(f"{where}: key {key!r} is now called {renamed[key]!r}; rename it in the config")
     if unknown:
         raise ConfigError(
             f"{where}: unknown key {unknown[0]!r}; allowed keys are: {', '.join(sorted(fields))}"

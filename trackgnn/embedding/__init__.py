@@ -1,6 +1,7 @@
 """The embedding stage: metric learning (hit features → a space where hits of one particle are
 close) and the radius graph built in that space."""
 
+from trackgnn.embedding._graph import GraphConfig, embedding_graph
 from trackgnn.embedding._loss import hinge_loss
 from trackgnn.embedding._model import EmbeddingModelConfig, EmbeddingNet
 from trackgnn.embedding._pairs import hard_negative_pairs, sample_pairs
@@ -13,7 +14,9 @@ __all__ = [
     "EmbeddingStage",
     "EmbeddingStageConfig",
     "EmbeddingTask",
+    "GraphConfig",
     "PairConfig",
+    "embedding_graph",
     "hard_negative_pairs",
     "hinge_loss",
     "hit_order_key",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 import torch
 from torch import Tensor, nn
@@ -21,8 +21,8 @@ class EmbeddingModelConfig:
 
     Attributes
     ----------
-    hidden, n_layers : int
-        Width and number of hidden layers.
+    hidden_channels, num_layers : int
+        Width and number of hidden layers (formerly ``hidden``, ``n_layers``: those names are errors).
     out_dim : int
         Dimension of the embedding space.
     norm : {'layer', 'batch', 'none'}
@@ -31,19 +31,22 @@ class EmbeddingModelConfig:
         Project embeddings onto the unit sphere.
     """
 
-    hidden: int = 256
-    n_layers: int = 4
+    #: Old key names, rejected with a message naming the new one.
+    renamed_keys: ClassVar[dict[str, str]] = {"hidden": "hidden_channels", "n_layers": "num_layers"}
+
+    hidden_channels: int = 256
+    num_layers: int = 4
     out_dim: int = 8
     norm: Literal["layer", "batch", "none"] = "layer"
     activation: str = "tanh"
     normalize: bool = False
 
     def __post_init__(self) -> None:
-        if self.hidden < 1 or self.n_layers < 1 or self.out_dim < 1:
-            raise ValueError(f"hidden, n_layers and out_dim must be >= 1, got "
-                             f"{self.hidden}, {self.n_layers}, {self.out_dim}")
-        check_sizes("width", hidden=self.hidden, out_dim=self.out_dim)
-        check_sizes("depth", n_layers=self.n_layers)
+        if self.hidden_channels < 1 or self.num_layers < 1 or self.out_dim < 1:
+            raise ValueError(f"hidden_channels, num_layers and out_dim must be >= 1, got "
+                             f"{self.hidden_channels}, {self.num_layers}, {self.out_dim}")
+        check_sizes("width", hidden_channels=self.hidden_channels, out_dim=self.out_dim)
+        check_sizes("depth", num_layers=self.num_layers)
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation: could not resolve {self.activation!r} among {sorted(ACTIVATIONS)}")
 
@@ -58,7 +61,7 @@ class EmbeddingNet(nn.Module):
 
     def __init__(self, in_dim: int, config: EmbeddingModelConfig) -> None:
         super().__init__()
-        self.mlp = MLP([in_dim, *[config.hidden] * config.n_layers, config.out_dim],
+        self.mlp = MLP([in_dim, *[config.hidden_channels] * config.num_layers, config.out_dim],
                        norm=None if config.norm == "none" else config.norm, activation=config.activation)
         self.normalize = config.normalize
         self.layer_pairs = LayerPairMap()

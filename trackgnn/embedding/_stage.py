@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
-from trackgnn.embedding import EmbeddingModelConfig, PairConfig
-from trackgnn.stages._base import Stage
-from trackgnn.stages._config import GraphConfig, StageConfig
-from trackgnn.stages._data import EventDataModule
+from trackgnn.embedding._graph import GraphConfig
+from trackgnn.embedding._model import EmbeddingModelConfig
+from trackgnn.embedding._task import PairConfig
+from trackgnn.stages import EventDataModule, Stage, StageConfig, shallow_copy
 
 __all__ = ["EmbeddingStageConfig", "EmbeddingStage"]
-
 
 
 @dataclass
@@ -41,9 +40,9 @@ class EmbeddingStage(Stage):
     name = "embedding"
     config_class = EmbeddingStageConfig
     memory_settings = {
-        "build": ("model.hidden", "model.n_layers"),
-        "train": ("pairs.points_per_batch", "pairs.knn", "model.hidden", "model.n_layers"),
-        "infer": ("graph.chunk_size", "graph.k", "model.hidden"),
+        "build": ("model.hidden_channels", "model.num_layers"),
+        "train": ("pairs.points_per_batch", "pairs.knn", "model.hidden_channels", "model.num_layers"),
+        "infer": ("graph.chunk_size", "graph.k", "model.hidden_channels"),
     }
 
     def producer(self, config: EmbeddingStageConfig) -> str:
@@ -84,35 +83,35 @@ class EmbeddingStage(Stage):
         return preprocess_dataset(input_dir, Path(output_dir) / "processed",
                                   progress=config.training.progress)
 
-    def _model(self, config: EmbeddingStageConfig):
-        from trackgnn.embedding import EmbeddingNet
+    def build_model(self, config: EmbeddingStageConfig):
+        from trackgnn.embedding._model import EmbeddingNet
 
         return EmbeddingNet(len(config.node_features), config.model)
 
     def build_task(self, config: EmbeddingStageConfig):
-        from trackgnn.embedding import EmbeddingTask
+        from trackgnn.embedding._task import EmbeddingTask
 
-        return EmbeddingTask(self._model(config), config.pairs, config.graph)
+        return EmbeddingTask(self.build_model(config), config.pairs, config.graph)
 
-    def load_inference(self, config: EmbeddingStageConfig, device: str = "cpu") -> Callable:
-        from trackgnn.embedding import EmbeddingTask
+    def inference_steps(self, config: EmbeddingStageConfig, model, device: str) -> list[tuple[str, Callable]]:
+        """``embedding`` (the network on every hit) then ``graph_building`` (radius graph, truth labels)."""
+        from trackgnn.embedding._graph import embedding_graph
         from trackgnn.graph import edge_labels, truth_edge_mask
-        from trackgnn.training import load_model_state
 
-        state = self.best_checkpoint(config)
-        model = self._model(config)
-        load_model_state(self.checkpoint_dir(config) / "best.pt", model, state["model"])
-        model.to(device).eval()
-        task = EmbeddingTask(model, config.pairs, config.graph)
+        def embed(data: Any) -> Any:
+            out = shallow_copy(data)
+            out.embedding = model(data.x.to(device))  # stays on the device for the graph search
+            return out
 
-        def process(data):
-            embedding, edges = task.build_graph(data, device)
-            data.embedding = embedding
-            data.edge_index = edges
-            data.y = edge_labels(edges, data.particle_id)
-            data.edge_truth = truth_edge_mask(edges, data.track_edges, data.num_nodes)[1]
-            data.edge_dist = (embedding[edges[0]] - embedding[edges[1]]).norm(dim=-1)
-            del data.x
-            return data
+        def build_graph(data: Any) -> Any:
+            out = shallow_copy(data)
+            edges = embedding_graph(data.embedding, data, config.graph, device, model.layer_pairs)
+            out.embedding = embedding = data.embedding.cpu()
+            out.edge_index = edges
+            out.y = edge_labels(edges, data.particle_id)
+            out.edge_truth = truth_edge_mask(edges, data.track_edges, data.num_nodes)[1]
+            out.edge_dist = (embedding[edges[0]] - embedding[edges[1]]).norm(dim=-1)
+            del out.x
+            return out
 
-        return process
+        return [("embedding", embed), ("graph_building", build_graph)]

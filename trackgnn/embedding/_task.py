@@ -90,17 +90,10 @@ class EmbeddingTask:
 
     def build_graph(self, event, device: str = "cpu"):
         """``(embedding, edge_index)`` of one event in the current model."""
-        from trackgnn.graph import radius_graph
+        from trackgnn.embedding._graph import embedding_graph
 
         embedding = self.model(event.x.to(device))
-        g = self.graph
-        keep = None
-        if g.search_k is not None:
-            def keep(src, dst):
-                return self.model.layer_pairs.allowed(event.layer, src, dst)
-        edges = radius_graph(embedding, hit_order_key(event), g.r, g.k, backend=g.backend,
-                             chunk_size=g.chunk_size, device=device, keep=keep, search_k=g.search_k)
-        return embedding.cpu(), edges
+        return embedding.cpu(), embedding_graph(embedding, event, self.graph, device, self.model.layer_pairs)
 
     def _counts(self, events: Sequence):
         from trackgnn.graph import edge_counts

@@ -124,22 +124,22 @@ class TrackingCounts:
             n_unmatched=t["unmatched"],
             n_owned=t["owned"],
             n_duplicates=t["duplicates"],
-            efficiency=_ratio(t["reconstructed"], t["particles"]),
-            fake_rate=_ratio(t["fakes"], t["tracks"]),
-            unmatched_rate=_ratio(t["unmatched"], t["tracks"]),
-            duplicate_rate=_ratio(t["duplicates"], t["owned"]),
+            efficiency=_binomial_rate(t["reconstructed"], t["particles"]),
+            fake_rate=_binomial_rate(t["fakes"], t["tracks"]),
+            unmatched_rate=_binomial_rate(t["unmatched"], t["tracks"]),
+            duplicate_rate=_binomial_rate(t["duplicates"], t["owned"]),
             pt_bins=self.pt_bins.tolist(),
             eta_bins=self.eta_bins.tolist(),
-            efficiency_pt=_ratios(self.pt["reconstructed"], self.pt["particles"]),
-            efficiency_eta=_ratios(self.eta["reconstructed"], self.eta["particles"]),
-            fake_rate_pt=_ratios(self.pt["fakes"], self.pt["tracks"]),
-            fake_rate_eta=_ratios(self.eta["fakes"], self.eta["tracks"]),
-            duplicate_rate_pt=_ratios(self.pt["duplicates"], self.pt["owned"]),
-            duplicate_rate_eta=_ratios(self.eta["duplicates"], self.eta["owned"]),
+            efficiency_pt=_binomial_rates(self.pt["reconstructed"], self.pt["particles"]),
+            efficiency_eta=_binomial_rates(self.eta["reconstructed"], self.eta["particles"]),
+            fake_rate_pt=_binomial_rates(self.pt["fakes"], self.pt["tracks"]),
+            fake_rate_eta=_binomial_rates(self.eta["fakes"], self.eta["tracks"]),
+            duplicate_rate_pt=_binomial_rates(self.pt["duplicates"], self.pt["owned"]),
+            duplicate_rate_eta=_binomial_rates(self.eta["duplicates"], self.eta["owned"]),
         )
 
 
-def _ratio(k: int, n: int) -> tuple[float, float]:
+def _binomial_rate(k: int, n: int) -> tuple[float, float]:
     """(k / n, binomial error sqrt(p (1 − p) / n)); NaN for n = 0."""
     if n == 0:
         return (float("nan"), float("nan"))
@@ -147,8 +147,8 @@ def _ratio(k: int, n: int) -> tuple[float, float]:
     return (p, float(np.sqrt(p * (1 - p) / n)))
 
 
-def _ratios(k: np.ndarray, n: np.ndarray) -> dict[str, list[float]]:
-    values = [_ratio(int(a), int(b)) for a, b in zip(k, n)]
+def _binomial_rates(k: np.ndarray, n: np.ndarray) -> dict[str, list[float]]:
+    values = [_binomial_rate(int(a), int(b)) for a, b in zip(k, n)]
     return {"value": [v for v, _ in values], "error": [e for _, e in values], "count": [int(b) for b in n]}
 
 

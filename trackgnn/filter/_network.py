@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 import torch
 from torch import Tensor, nn
@@ -15,20 +15,25 @@ __all__ = ["FilterModelConfig", "EdgeFilterNet", "edge_scores", "select_edges"]
 
 @dataclass
 class FilterModelConfig:
-    """``model:`` block of the filter stage (MLP width, depth, normalisation, activation)."""
+    """``model:`` block of the filter stage: MLP width ``hidden_channels``, depth ``num_layers``
+    (formerly ``hidden``, ``n_layers``: those names are errors), normalisation, activation."""
 
-    hidden: int = 256
-    n_layers: int = 3
+    #: Old key names, rejected with a message naming the new one.
+    renamed_keys: ClassVar[dict[str, str]] = {"hidden": "hidden_channels", "n_layers": "num_layers"}
+
+    hidden_channels: int = 256
+    num_layers: int = 3
     norm: Literal["layer", "batch", "none"] = "layer"
     activation: str = "silu"
 
     def __post_init__(self) -> None:
         from trackgnn.models import ACTIVATIONS
 
-        if self.hidden < 1 or self.n_layers < 1:
-            raise ValueError(f"hidden and n_layers must be >= 1, got {self.hidden}, {self.n_layers}")
-        check_sizes("width", hidden=self.hidden)
-        check_sizes("depth", n_layers=self.n_layers)
+        if self.hidden_channels < 1 or self.num_layers < 1:
+            raise ValueError(f"hidden_channels and num_layers must be >= 1, got {self.hidden_channels}, "
+                             f"{self.num_layers}")
+        check_sizes("width", hidden_channels=self.hidden_channels)
+        check_sizes("depth", num_layers=self.num_layers)
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation: could not resolve {self.activation!r} among {sorted(ACTIVATIONS)}")
 
@@ -50,7 +55,7 @@ class EdgeFilterNet(nn.Module):
         super().__init__()
         from trackgnn.models import MLP
 
-        self.mlp = MLP([2 * node_dim + edge_dim, *[config.hidden] * config.n_layers, 1],
+        self.mlp = MLP([2 * node_dim + edge_dim, *[config.hidden_channels] * config.num_layers, 1],
                        norm=None if config.norm == "none" else config.norm, activation=config.activation)
 
     def reset_parameters(self) -> None:

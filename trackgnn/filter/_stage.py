@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import nn
 
 from trackgnn.filter._network import FilterModelConfig
-from trackgnn.stages._base import Stage
-from trackgnn.stages._config import StageConfig
+from trackgnn.stages import Stage, StageConfig, shallow_copy
 
 __all__ = ["FilterStageConfig", "FilterStage", "FilterTask"]
 
@@ -25,7 +24,11 @@ class FilterStageConfig(StageConfig):
     edges_per_batch : int or None
         Edges drawn at random per training event (null: all).
     pos_weight : float
-        Weight of same-particle edges in the binary cross-entropy.
+        Weight of truth edges (consecutive hits of one particle, ``edge_truth``) in the binary
+        cross-entropy, as in the GNN stage; fake edges weigh 1.
+    skip_weight : float
+        Weight of the other same-particle edges (they skip hits).  The filter keeps them
+        (target 1, same-particle ``y``); the GNN learns to drop them.
     score_cut : float
         Edges scoring above this are kept.
     """
@@ -33,19 +36,21 @@ class FilterStageConfig(StageConfig):
     model: FilterModelConfig = field(default_factory=FilterModelConfig)
     edges_per_batch: int | None = 200_000
     pos_weight: float = 2.0
+    skip_weight: float = 2.0
     score_cut: float = 0.5
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.edges_per_batch is not None and self.edges_per_batch < 1:
             raise ValueError(f"edges_per_batch must be >= 1 or null, got {self.edges_per_batch}")
-        if self.pos_weight <= 0 or not 0 <= self.score_cut <= 1:
-            raise ValueError(f"pos_weight must be > 0 and score_cut in [0, 1], got "
-                             f"{self.pos_weight}, {self.score_cut}")
+        if self.pos_weight <= 0 or self.skip_weight < 0 or not 0 <= self.score_cut <= 1:
+            raise ValueError(f"pos_weight must be > 0, skip_weight >= 0 and score_cut in [0, 1], got "
+                             f"{self.pos_weight}, {self.skip_weight}, {self.score_cut}")
 
 
 class FilterTask:
-    """:class:`trackgnn.training.TrainingTask` of the filter: weighted BCE on same-particle labels ``y``."""
+    """:class:`trackgnn.training.TrainingTask` of the filter: BCE on same-particle labels ``y``, truth
+    edges weighted ``pos_weight``, other same-particle edges ``skip_weight``, fake edges 1."""
 
     metric_names = ("val_loss", "efficiency", "purity", "f1")
     default_monitor = ("val_loss", "min")
@@ -54,19 +59,20 @@ class FilterTask:
         self.model = model
         self.config = config
 
-    def _loss(self, logits, y):
-        weight = torch.tensor(self.config.pos_weight, device=logits.device)
-        return nn.functional.binary_cross_entropy_with_logits(logits, y.float(), pos_weight=weight)
+    def _loss(self, logits, y, truth):
+        weight = torch.where(truth, self.config.pos_weight, torch.where(y, self.config.skip_weight, 1.0))
+        bce = nn.functional.binary_cross_entropy_with_logits(logits, y.float(), reduction="none")
+        return (weight * bce).mean()
 
     def training_step(self, model: nn.Module, event, generator: torch.Generator) -> torch.Tensor:
         device = next(self.model.parameters()).device
-        edges, attr, y = event.edge_index, event.edge_attr, event.y
+        edges, attr, y, truth = event.edge_index, event.edge_attr, event.y, event.edge_truth
         n = self.config.edges_per_batch
         if n is not None and edges.shape[1] > n:
             pick = torch.randperm(edges.shape[1], generator=generator)[:n]
-            edges, attr, y = edges[:, pick], attr[pick], y[pick]
+            edges, attr, y, truth = edges[:, pick], attr[pick], y[pick], truth[pick]
         logits = model(event.x.to(device), edges.to(device), attr.to(device))
-        return self._loss(logits, y.to(device))
+        return self._loss(logits, y.to(device), truth.to(device))
 
     def _evaluate(self, events: Sequence):
         """Mean validation loss per edge and the edge counts after the score cut."""
@@ -79,7 +85,7 @@ class FilterTask:
             scores = edge_scores(self.model, event.x.to(device), event.edge_index.to(device),
                                  event.edge_attr.to(device)).cpu()
             logits = torch.logit(scores.clamp(1e-7, 1 - 1e-7))
-            loss += float(self._loss(logits, event.y)) * scores.numel()
+            loss += float(self._loss(logits, event.y, event.edge_truth)) * scores.numel()
             n_edges += scores.numel()
             counts = edge_counts(event.edge_index, event.track_edges, event.particle_id, event.pt,
                                  edge_mask=scores > self.config.score_cut)
@@ -111,9 +117,9 @@ class FilterStage(Stage):
     name = "filter"
     config_class = FilterStageConfig
     memory_settings = {
-        "build": ("model.hidden", "model.n_layers"),
-        "train": ("edges_per_batch", "model.hidden", "model.n_layers"),
-        "infer": ("model.hidden", "model.n_layers"),
+        "build": ("model.hidden_channels", "model.num_layers"),
+        "train": ("edges_per_batch", "model.hidden_channels", "model.num_layers"),
+        "infer": ("model.hidden_channels", "model.num_layers"),
     }
 
     def prepare_event(self, config: FilterStageConfig, data):
@@ -124,30 +130,26 @@ class FilterStage(Stage):
         data.edge_attr = edge_geometry(data, data.edge_index, data.edge_dist)
         return data
 
-    def _model(self, config: FilterStageConfig):
+    def build_model(self, config: FilterStageConfig):
         from trackgnn.filter._network import EdgeFilterNet
         from trackgnn.graph import EDGE_FEATURES
 
         return EdgeFilterNet(len(config.node_features), len(EDGE_FEATURES), config.model)
 
     def build_task(self, config: FilterStageConfig) -> FilterTask:
-        return FilterTask(self._model(config), config)
+        return FilterTask(self.build_model(config), config)
 
-    def load_inference(self, config: FilterStageConfig, device: str = "cpu") -> Callable:
+    def inference_steps(self, config: FilterStageConfig, model, device: str) -> list[tuple[str, Callable]]:
+        """One step, ``filter``: score every edge, keep those above ``score_cut``."""
         from trackgnn.filter._network import edge_scores, select_edges
-        from trackgnn.training import load_model_state
 
-        state = self.best_checkpoint(config)
-        model = self._model(config)
-        load_model_state(self.checkpoint_dir(config) / "best.pt", model, state["model"])
-        model.to(device).eval()
-
-        def process(data):
+        def score(data: Any) -> Any:
             scores = edge_scores(model, data.x.to(device), data.edge_index.to(device),
                                  data.edge_attr.to(device)).cpu()
-            data.edge_score = scores
-            out = select_edges(data, scores > config.score_cut)
+            scored = shallow_copy(data)
+            scored.edge_score = scores
+            out = select_edges(scored, scores > config.score_cut)
             del out.x, out.edge_attr
             return out
 
-        return process
+        return [("filter", score)]

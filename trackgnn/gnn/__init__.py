@@ -1,8 +1,8 @@
 """The GNN stage: Interaction Network edge classifier and triplet classifier; tracks per event."""
 
 from trackgnn.gnn._config import EDGE_FEATURES, GNNModelConfig, GNNStageConfig, TrackBuildingConfig, TripletConfig
-from trackgnn.gnn._infer import GNNInference
-from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets, hit_positions
+from trackgnn.gnn._infer import gnn_scores, gnn_steps
+from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets
 from trackgnn.gnn._network import EdgeTripletNetwork, EdgeTripletOutput
 from trackgnn.gnn._stage import GNNStage
 from trackgnn.gnn._task import GNNTask
@@ -11,7 +11,6 @@ __all__ = [
     "EDGE_FEATURES",
     "EdgeTripletNetwork",
     "EdgeTripletOutput",
-    "GNNInference",
     "GNNModelConfig",
     "GNNStage",
     "GNNStageConfig",
@@ -20,5 +19,6 @@ __all__ = [
     "TripletConfig",
     "edge_feature_matrix",
     "edge_targets",
-    "hit_positions",
+    "gnn_scores",
+    "gnn_steps",
 ]

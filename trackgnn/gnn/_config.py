@@ -159,10 +159,11 @@ class GNNStageConfig(StageConfig):
     simulation : SimulationConfig
         The dataset simulated for that bootstrap (default: full pile-up, seed 0).
     pos_weight : float
-        Weight of true edges (consecutive hits of one particle) in the binary cross-entropy.
+        Weight of truth edges (consecutive hits of one particle) in the binary cross-entropy,
+        as in the filter stage; fake edges weigh 1.
     skip_weight : float
-        Weight of edges joining non-consecutive hits of one particle (neither true nor
-        fake for track building; 0 leaves them out of the loss).
+        Weight of edges joining non-consecutive hits of one particle (target 0 here: the GNN
+        learns to drop them; 0 leaves them out of the loss).
     score_cut : float
         Edge score above which an edge counts as kept in the metrics.
     input_cut : float

@@ -2,86 +2,74 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import torch
 
 from trackgnn.gnn._config import GNNStageConfig
-from trackgnn.gnn._inputs import edge_feature_matrix, hit_positions
+from trackgnn.geometry import hit_positions
+from trackgnn.gnn._inputs import edge_feature_matrix
+from trackgnn.gnn._network import EdgeTripletNetwork
+from trackgnn.stages import shallow_copy
 
-__all__ = ["GNNInference"]
+__all__ = ["gnn_scores", "gnn_steps"]
 
 
-class GNNInference:
-    """Callable ``data → data`` with the GNN's outputs (see :class:`~trackgnn.gnn.GNNStage`).
+@torch.no_grad()
+def gnn_scores(model: EdgeTripletNetwork, config: GNNStageConfig, data,
+               device: str = "cpu") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(E,) edge scores, (2, T) triplets and (T,) triplet scores of prepared event ``data``
+    (all on the CPU; empty without edges or without a triplet head)."""
+    edge_index = data.edge_index
+    if edge_index.shape[1] == 0:
+        return torch.zeros(0), torch.zeros((2, 0), dtype=torch.long), torch.zeros(0)
+    edge_attr = edge_feature_matrix(data, edge_index, config.model.edge_features)
+    out = model(
+        data.x.to(device),
+        edge_index.to(device),
+        None if edge_attr is None else edge_attr.to(device),
+        hit_positions(data).to(device) if config.triplets.enabled else None,
+    )
+    # float32 whatever the autocast precision: track builders read the scores as NumPy
+    return (torch.sigmoid(out.edge_logits).float().cpu(), out.triplets.cpu(),
+            torch.sigmoid(out.triplet_logits).float().cpu())
 
-    Parameters
-    ----------
-    model : EdgeTripletNetwork
-        Trained, in eval mode, on ``device``.
-    config : GNNStageConfig
-    device : str
+
+def gnn_steps(config: GNNStageConfig, model: EdgeTripletNetwork,
+              device: str = "cpu") -> list[tuple[str, Callable[[Any], Any]]]:
+    """The GNN stage's inference steps (see :class:`~trackgnn.gnn.GNNStage` for the outputs).
+
+    ``gnn``: edge scores (the filter's kept as ``edge_filter_score``), ``edge_kept``,
+    triplets and their scores; ``track_building``: ``track_label`` per hit from the
+    configured builder (``tracking``).
     """
+    builder = config.tracking.builder()
 
-    def __init__(self, model, config: GNNStageConfig, device: str = "cpu") -> None:
-        self.model = model
-        self.config = config
-        self.device = device
-        self.builder = config.tracking.builder()
+    def score(data: Any) -> Any:
+        scores, triplets, triplet_scores = gnn_scores(model, config, data, device)
+        out = shallow_copy(data)
+        if "edge_score" in data:
+            out.edge_filter_score = data.edge_score
+        out.edge_score = scores
+        out.edge_kept = scores > config.score_cut
+        out.triplet_index = triplets
+        out.triplet_score = triplet_scores
+        if "x" in out:
+            del out.x
+        return out
 
-    @classmethod
-    def from_state(cls, stage, config: GNNStageConfig, state: dict, device: str = "cpu") -> "GNNInference":
-        """Rebuild the network of ``stage`` for ``config`` and load the checkpoint ``state``."""
-        from trackgnn.training import load_model_state
-
-        model = stage.network(config)
-        load_model_state(stage.checkpoint_dir(config) / "best.pt", model, state["model"])
-        return cls(model.to(device).eval(), config, device)
-
-    @torch.no_grad()
-    def scores(self, data) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(E,) edge scores, (2, T) triplets and (T,) triplet scores (empty without a triplet head)."""
-        cfg = self.config
-        edge_index = data.edge_index
-        if edge_index.shape[1] == 0:
-            empty = torch.zeros((2, 0), dtype=torch.long)
-            return torch.zeros(0), empty, torch.zeros(0)
-        edge_attr = edge_feature_matrix(data, edge_index, cfg.model.edge_features)
-        out = self.model(
-            data.x.to(self.device),
-            edge_index.to(self.device),
-            None if edge_attr is None else edge_attr.to(self.device),
-            hit_positions(data).to(self.device) if cfg.triplets.enabled else None,
-        )
-        return torch.sigmoid(out.edge_logits).cpu(), out.triplets.cpu(), torch.sigmoid(out.triplet_logits).cpu()
-
-    def tracks(self, data, scores, triplets, triplet_scores) -> torch.Tensor:
-        """(N,) track label per hit from the configured builder (−1: no track)."""
+    def build_tracks(data: Any) -> Any:
         from trackgnn.tracking import ScoredGraph
 
+        has_triplets = data.triplet_index.shape[1] > 0
         graph = ScoredGraph(
-            data.edge_index, scores, int(data.num_nodes),
-            triplets=triplets if triplets.shape[1] else None,
-            triplet_scores=triplet_scores if triplets.shape[1] else None,
+            data.edge_index, data.edge_score, int(data.num_nodes),
+            triplets=data.triplet_index if has_triplets else None,
+            triplet_scores=data.triplet_score if has_triplets else None,
             embedding=data.embedding if "embedding" in data else None,
         )
-        return torch.from_numpy(self.builder(graph))
+        out = shallow_copy(data)
+        out.track_label = torch.from_numpy(builder(graph))
+        return out
 
-    def run(self, data) -> tuple:
-        """The stage's output ``data`` and the seconds spent ``{"gnn": ..., "track_building": ...}``."""
-        import time
-
-        start = time.perf_counter()
-        scores, triplets, triplet_scores = self.scores(data)
-        scored = time.perf_counter()
-        if "edge_score" in data:
-            data.edge_filter_score = data.edge_score
-        data.edge_score = scores
-        data.edge_kept = scores > self.config.score_cut
-        data.triplet_index = triplets
-        data.triplet_score = triplet_scores
-        data.track_label = self.tracks(data, scores, triplets, triplet_scores)
-        if "x" in data:
-            del data.x
-        return data, {"gnn": scored - start, "track_building": time.perf_counter() - scored}
-
-    def __call__(self, data):
-        return self.run(data)[0]
+    return [("gnn", score), ("track_building", build_tracks)]

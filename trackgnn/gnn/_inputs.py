@@ -1,14 +1,15 @@
-"""The GNN's input tensors from a stage event: edge features, hit positions, edge truth."""
+"""The GNN's input tensors from a stage event: edge features and edge truth."""
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import torch
 from torch import Tensor
 
-__all__ = ["edge_feature_matrix", "edge_targets", "hit_positions"]
+from trackgnn.geometry import safe_radial_step, wrap_angle
+
+__all__ = ["edge_feature_matrix", "edge_targets"]
 
 
 def edge_feature_matrix(data, edge_index: Tensor, names: Sequence[str]) -> Tensor | None:
@@ -17,8 +18,8 @@ def edge_feature_matrix(data, edge_index: Tensor, names: Sequence[str]) -> Tenso
     Names of :data:`trackgnn.graph.EDGE_FEATURES` are the filter's edge geometry (order-one
     units, see :func:`trackgnn.graph.edge_geometry`; ``embedding_distance`` needs the
     embedding stage's ``edge_dist``).  Two more: ``phi_slope``, dφ/dr in rad/m (a pair of
-    hits of a pT > 1 GeV particle stays below ~0.3 rad/m; radial steps under 1 mm count as
-    1 mm), and ``filter_score``, the filter's score of the edge.
+    hits of a pT > 1 GeV particle stays below ~0.3 rad/m; radial steps under
+    :data:`trackgnn.geometry.MIN_RADIAL_STEP` count as that), and ``filter_score``, the filter's score of the edge.
     """
     from trackgnn.graph import EDGE_FEATURES as GEOMETRY, edge_geometry
 
@@ -34,9 +35,8 @@ def edge_feature_matrix(data, edge_index: Tensor, names: Sequence[str]) -> Tenso
             columns.append(geometry[:, GEOMETRY.index(name)])
         elif name == "phi_slope":
             src, dst = edge_index
-            dr = data.r[dst].float() - data.r[src].float()
-            dr = torch.where(dr.abs() < 1.0, torch.where(dr < 0, -1.0, 1.0), dr)
-            dphi = torch.remainder(data.phi[dst].float() - data.phi[src].float() + math.pi, 2 * math.pi) - math.pi
+            dr = safe_radial_step(data.r[dst].float() - data.r[src].float())
+            dphi = wrap_angle(data.phi[dst].float() - data.phi[src].float())
             columns.append(dphi / dr * 1000.0)
         elif name == "filter_score":
             score = data.edge_filter_score if "edge_filter_score" in data else data.edge_score
@@ -47,11 +47,6 @@ def edge_feature_matrix(data, edge_index: Tensor, names: Sequence[str]) -> Tenso
 
 
 _EXTRA: tuple[str, ...] = ("phi_slope", "filter_score")
-
-
-def hit_positions(data) -> Tensor:
-    """(N, 3) hit positions x, y, z in mm from the event's r, phi, z."""
-    return torch.stack([data.r * torch.cos(data.phi), data.r * torch.sin(data.phi), data.z], dim=1).float()
 
 
 def edge_targets(data, edge_index: Tensor) -> tuple[Tensor, Tensor]:

@@ -31,7 +31,7 @@ class GNNStage(Stage):
     def __init__(self) -> None:
         self._log: Callable[[str], None] = print
 
-    def network(self, config: GNNStageConfig):
+    def build_model(self, config: GNNStageConfig):
         """A freshly initialised :class:`~trackgnn.gnn.EdgeTripletNetwork` for ``config``."""
         from trackgnn.gnn._network import EdgeTripletNetwork
 
@@ -69,17 +69,17 @@ class GNNStage(Stage):
     def build_task(self, config: GNNStageConfig):
         from trackgnn.gnn._task import GNNTask
 
-        return GNNTask(self.network(config), config)
+        return GNNTask(self.build_model(config), config)
 
     def train(self, config: GNNStageConfig, restart: bool = False, log: Callable[[str], None] = print) -> dict:
         self._log = log  # the upstream bootstrap in prepare_inputs reports through it
         return super().train(config, restart=restart, log=log)
 
-    def load_inference(self, config: GNNStageConfig, device: str = "cpu") -> Callable:
-        from trackgnn.gnn._infer import GNNInference
+    def inference_steps(self, config: GNNStageConfig, model, device: str) -> list[tuple[str, Callable]]:
+        """``gnn`` (edge and triplet scores) then ``track_building`` (:func:`~trackgnn.gnn.gnn_steps`)."""
+        from trackgnn.gnn._infer import gnn_steps
 
-        state = self.best_checkpoint(config)
-        return GNNInference.from_state(self, config, state, device)
+        return gnn_steps(config, model, device)
 
     def event_counts(self, data):
         """Edge counts of the kept edges (``edge_kept``) against the truth edges."""

@@ -9,19 +9,13 @@ import torch
 from torch import Tensor, nn
 
 from trackgnn.gnn._config import GNNStageConfig
-from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets, hit_positions
+from trackgnn.geometry import hit_positions
+from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets
 from trackgnn.gnn._network import EdgeTripletNetwork, EdgeTripletOutput
+from trackgnn.ratios import ratio
 from trackgnn.tracking import triplet_truth
 
 __all__ = ["GNNTask"]
-
-
-def _f1(a: float, b: float) -> float:
-    return 2 * a * b / (a + b) if a + b > 0 else 0.0
-
-
-def _ratio(a: float, b: float) -> float:
-    return a / b if b else math.nan
 
 
 class GNNTask:
@@ -35,8 +29,8 @@ class GNNTask:
     not consecutive (a skip edge, or two hits of one layer) weigh ``skip_weight``.
     """
 
-    metric_names = ("val_loss", "efficiency", "purity", "f1", "triplet_loss", "triplet_efficiency",
-                    "triplet_purity")
+    metric_names = ("val_loss", "efficiency", "purity", "f1", "conditional_efficiency", "triplet_loss",
+                    "triplet_efficiency", "triplet_purity")
     default_monitor = ("val_loss", "min")
 
     def __init__(self, model: EdgeTripletNetwork, config: GNNStageConfig) -> None:
@@ -78,14 +72,14 @@ class GNNTask:
     # ---------------------------------------------------------------- protocol
     def sector(self, event, generator: torch.Generator):
         """The hits of ``event`` in one random azimuthal sector (``train_sectors``) and their edges."""
+        from trackgnn.geometry import wrap_angle
         from trackgnn.processing import subset_nodes
 
         n = self.config.train_sectors
         if n <= 1:
             return event
         centre = (torch.rand(1, generator=generator).item() * 2 - 1) * math.pi
-        offset = torch.remainder(event.phi.double() - centre + math.pi, 2 * math.pi) - math.pi
-        return subset_nodes(event, offset.abs() < math.pi / n)
+        return subset_nodes(event, wrap_angle(event.phi.double() - centre).abs() < math.pi / n)
 
     def training_step(self, model: nn.Module, event, generator: torch.Generator) -> Tensor:
         device = next(self.model.parameters()).device
@@ -96,13 +90,18 @@ class GNNTask:
         return edge_loss + self.config.triplets.loss_weight * triplet_loss
 
     def validate(self, model: nn.Module, events: Sequence) -> dict[str, float]:
-        """Edge efficiency (truth edges of the input kept) and purity (kept edges joining hits
-        of one particle) at ``score_cut``, the same for triplets at 0.5, and both losses
+        """Edge ``efficiency``, ``purity`` and ``f1`` at ``score_cut`` as every stage reports them
+        (:func:`trackgnn.graph.edge_summary`: truth edges of the event kept; kept edges joining hits
+        of one particle), ``conditional_efficiency`` (truth edges *of the input graph* kept), the
+        triplets' efficiency and purity at 0.5 among the triplets built, and both losses
         (``val_loss`` is the edge loss: early stopping follows the edge classifier)."""
+        from trackgnn.graph import edge_counts, edge_summary
+
         cfg = self.config
         device = next(self.model.parameters()).device
-        n = dict.fromkeys(("loss", "triplet_loss", "events", "true", "true_kept", "kept", "same_kept",
+        n = dict.fromkeys(("loss", "triplet_loss", "events", "true", "true_kept",
                            "t_true", "t_true_kept", "t_same_kept", "t_kept"), 0.0)
+        total = None
         for event in events:
             out = model(**self.inputs(event, device))
             edge_loss, triplet_loss = self.losses(out, event)
@@ -111,10 +110,10 @@ class GNNTask:
             n["events"] += 1
             true, same = edge_targets(event, event.edge_index)
             kept = torch.sigmoid(out.edge_logits).cpu() > cfg.score_cut
+            counts = edge_counts(event.edge_index, event.track_edges, event.particle_id, event.pt, edge_mask=kept)
+            total = counts if total is None else total + counts
             n["true"] += int(true.sum())
             n["true_kept"] += int((true & kept).sum())
-            n["kept"] += int(kept.sum())
-            n["same_kept"] += int((same & kept).sum())
             if out.triplet_logits.numel():
                 t_true = triplet_truth(true, out.triplets.cpu())
                 t_same = triplet_truth(same, out.triplets.cpu())
@@ -123,13 +122,14 @@ class GNNTask:
                 n["t_true_kept"] += int((t_true & t_kept).sum())
                 n["t_same_kept"] += int((t_same & t_kept).sum())
                 n["t_kept"] += int(t_kept.sum())
-        efficiency, purity = _ratio(n["true_kept"], n["true"]), _ratio(n["same_kept"], n["kept"])
+        edges = edge_summary(total)
         return {
-            "val_loss": _ratio(n["loss"], n["events"]),
-            "efficiency": efficiency,
-            "purity": purity,
-            "f1": _f1(efficiency, purity) if not (math.isnan(efficiency) or math.isnan(purity)) else math.nan,
-            "triplet_loss": _ratio(n["triplet_loss"], n["events"]) if cfg.triplets.enabled else math.nan,
-            "triplet_efficiency": _ratio(n["t_true_kept"], n["t_true"]),
-            "triplet_purity": _ratio(n["t_same_kept"], n["t_kept"]),
+            "val_loss": ratio(n["loss"], n["events"]),
+            "efficiency": edges["efficiency"],
+            "purity": edges["purity"],
+            "f1": edges["f1"],
+            "conditional_efficiency": ratio(n["true_kept"], n["true"]),
+            "triplet_loss": ratio(n["triplet_loss"], n["events"]) if cfg.triplets.enabled else math.nan,
+            "triplet_efficiency": ratio(n["t_true_kept"], n["t_true"]),
+            "triplet_purity": ratio(n["t_same_kept"], n["t_kept"]),
         }

@@ -1,6 +1,12 @@
 """Graph construction: exact fixed-radius neighbour search backends, edge orientation, truth, metrics."""
 
-from trackgnn.graph._backends import BACKENDS, knn_within_radius, register_backend, resolve_backend
+from trackgnn.graph._backends import (
+    BACKENDS,
+    knn_within_radius,
+    register_backend,
+    resolve_backend,
+    resolved_backend_name,
+)
 from trackgnn.graph._edge_features import EDGE_FEATURES, edge_geometry
 from trackgnn.graph._build import edge_labels, orient_edges, radius_graph, truth_edge_mask
 from trackgnn.graph._layer_map import LayerPairMap, detector_layer_codes
@@ -30,6 +36,7 @@ __all__ = [
     "radius_graph",
     "register_backend",
     "resolve_backend",
+    "resolved_backend_name",
     "summarize_edge_counts",
     "truth_edge_mask",
 ]

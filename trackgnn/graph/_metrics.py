@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from trackgnn.graph._build import edge_labels, truth_edge_mask
+from trackgnn.ratios import f1_score, ratio
 
 __all__ = ["PT_BINS", "EdgeCounts", "edge_counts", "summarize_edge_counts", "edge_metrics", "edge_summary"]
 
@@ -81,16 +82,12 @@ def edge_counts(edge_index, track_edges, particle_id, pt, pt_bins: tuple[float, 
     )
 
 
-def _ratio(a: float, b: float) -> float:
-    return float(a) / float(b) if b else float("nan")
-
-
 def _summary(c_truth, c_kept, c_edges, c_true, c_hits, c_ends, n_events) -> dict:
     return {
-        "efficiency": _ratio(c_kept, c_truth),
-        "purity": _ratio(c_true, c_edges),
-        "mean_degree": _ratio(c_ends, c_hits),
-        "edges_per_event": _ratio(c_edges, n_events),
+        "efficiency": ratio(c_kept, c_truth),
+        "purity": ratio(c_true, c_edges),
+        "mean_degree": ratio(c_ends, c_hits),
+        "edges_per_event": ratio(c_edges, n_events),
         "truth_edges": int(c_truth),
         "truth_edges_kept": int(c_kept),
         "edges": int(c_edges),
@@ -136,5 +133,4 @@ def edge_summary(counts: EdgeCounts | None) -> dict[str, float]:
         return {name: float("nan") for name in ("efficiency", "purity", "f1", "mean_degree")}
     overall = summarize_edge_counts(counts)["overall"]
     eff, pur = overall["efficiency"], overall["purity"]
-    f1 = 2 * eff * pur / (eff + pur) if eff + pur > 0 else 0.0
-    return {"efficiency": eff, "purity": pur, "f1": f1, "mean_degree": overall["mean_degree"]}
+    return {"efficiency": eff, "purity": pur, "f1": f1_score(eff, pur), "mean_degree": overall["mean_degree"]}

@@ -1,4 +1,5 @@
-"""Networks: the MLP block, the Interaction Network layer and GNN, the triplet classifier."""
+"""Network layers the stages build their networks from: the MLP block (every stage), the Interaction
+Network layer and GNN and the triplet classifier (the GNN stage)."""
 
 from trackgnn.models._interaction_conv import InteractionNetworkConv
 from trackgnn.models._interaction_gnn import InteractionGNN

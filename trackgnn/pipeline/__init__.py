@@ -3,19 +3,23 @@
 
 from trackgnn.pipeline._bootstrap import ensure_upstream, upstream_configs
 from trackgnn.pipeline._chain import PRECISIONS, ChainResult, InferenceChain
-from trackgnn.pipeline._evaluate import SELECTIONS, EvaluationReport, evaluate_chain
+from trackgnn.pipeline._consistency import EDGE_FEATURE_PRODUCERS, check_chain
+from trackgnn.pipeline._evaluate import SELECTIONS, EvaluationReport, evaluate_chain, hard_cut_hits
 from trackgnn.pipeline._events import default_test_events, iter_raw_events
 from trackgnn.pipeline._reconstruct import reconstruct_events
 
 __all__ = [
+    "EDGE_FEATURE_PRODUCERS",
     "PRECISIONS",
     "SELECTIONS",
     "ChainResult",
     "EvaluationReport",
     "InferenceChain",
+    "check_chain",
     "default_test_events",
     "ensure_upstream",
     "evaluate_chain",
+    "hard_cut_hits",
     "iter_raw_events",
     "reconstruct_events",
     "upstream_configs",

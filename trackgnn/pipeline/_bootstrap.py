@@ -32,7 +32,9 @@ def upstream_configs(config: GNNStageConfig) -> list[tuple[Path, object, object]
     Raises
     ------
     ConfigError
-        An upstream config is missing, or the last one's ``stage_dir`` is not the GNN's ``input_dir``.
+        An upstream config is missing, the last one's ``stage_dir`` is not the GNN's ``input_dir``,
+        or the stages disagree on hard cuts or lack an input the GNN reads
+        (:func:`~trackgnn.pipeline.check_chain`).
     """
     from trackgnn.stages import load_stage_config
 
@@ -46,6 +48,10 @@ def upstream_configs(config: GNNStageConfig) -> list[tuple[Path, object, object]
         if last_dir.resolve() != Path(config.input_dir).resolve():
             raise ConfigError(f"{config.config_path}: input_dir {str(config.input_dir)!r} is not the stage_dir "
                               f"{str(last_dir)!r} of the last upstream stage ({loaded[-1][0]})")
+        from trackgnn.gnn import GNNStage
+        from trackgnn.pipeline._consistency import check_chain
+
+        check_chain([*loaded, (config.config_path, GNNStage(), config)])
     return loaded
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from trackgnn.errors import ConfigError
+from trackgnn.stages import Step, StepHook, TrainedStage, run_step
 
 __all__ = ["PRECISIONS", "ChainResult", "InferenceChain"]
 
@@ -39,7 +39,8 @@ class ChainResult:
     labels : ndarray
         (n_hits,) track label per row of the input hits; −1 for hits in no track.
     seconds : dict
-        Wall time per step: ``preprocessing``, one entry per stage, ``track_building``.
+        Wall time per step (:attr:`InferenceChain.step_names`): ``preprocessing``, then each
+        stage's steps (``embedding``, ``graph_building``, ``filter``, ``gnn``, ``track_building``).
     graphs : dict
         Stage name → (2, E) edges that stage hands on (the GNN: edges above its score cut),
         indexing the rows of the input hits; evaluation scores them against the truth.
@@ -49,11 +50,6 @@ class ChainResult:
     labels: np.ndarray
     seconds: dict[str, float] = field(default_factory=dict)
     graphs: dict[str, Any] = field(default_factory=dict)
-
-
-def _checkpoint_override(stage, root: Path) -> None:
-    """Read ``stage``'s checkpoints from ``root/<stage name>/`` instead of its stage_dir."""
-    stage.checkpoint_dir = types.MethodType(lambda self, config: Path(root) / self.name, stage)
 
 
 class InferenceChain:
@@ -94,12 +90,10 @@ class InferenceChain:
         self.device = resolve_device(device)
         self.precision = precision
         self.stages = [*upstream_configs(gnn_config), (Path(config_path), gnn_stage, gnn_config)]
-        self.processes: list[tuple[str, Any, Any, Callable]] = []
-        for _, stage, config in self.stages:
-            if checkpoint_dir is not None:
-                _checkpoint_override(stage, Path(checkpoint_dir))
-            with stage.memory_guard(config, "build"):
-                self.processes.append((stage.name, stage, config, stage.load_inference(config, self.device)))
+        self.trained: list[TrainedStage] = [
+            stage.load_trained(config, self.device, checkpoint=None if checkpoint_dir is None
+                               else Path(checkpoint_dir) / stage.name / "best.pt")
+            for _, stage, config in self.stages]
 
     def _autocast(self, stage_name: str):
         import contextlib
@@ -117,16 +111,26 @@ class InferenceChain:
 
     @property
     def stage_names(self) -> list[str]:
-        return [name for name, *_ in self.processes]
+        return [trained.name for trained in self.trained]
 
-    def run(self, event_id: int, hits, cells=None) -> ChainResult:
+    @property
+    def step_names(self) -> list[str]:
+        """``preprocessing``, then every stage's steps, in the order they run (keys of ``seconds``)."""
+        return ["preprocessing", *(name for trained in self.trained for name in trained.step_names)]
+
+    @property
+    def track_builder(self) -> str:
+        """The track-building method of the GNN stage (``tracking.method``)."""
+        return self.config.tracking.method
+
+    def run(self, event_id: int, hits, cells=None, *, hook: StepHook = run_step) -> ChainResult:
         """Reconstruct one event from its hits (and cells, when present).
 
         This is all the chain ever sees: no truth enters it, so ``trackgnn evaluate`` and
-        ``trackgnn reconstruct`` give the same tracks for the same hits.
+        ``trackgnn reconstruct`` give the same tracks for the same hits.  ``hook`` runs each
+        step (:data:`~trackgnn.stages.StepHook`; the roofline profiles through it); the chain
+        times every call.
         """
-        import torch
-
         from trackgnn.processing import process_event
 
         path, first, _ = self.stages[0]
@@ -135,28 +139,23 @@ class InferenceChain:
                               "needs a graph; list the embedding and filter configs under upstream to run on hits")
         seconds: dict[str, float] = {}
         graphs: dict[str, Any] = {}
-        start = time.perf_counter()
-        data = process_event(event_id, hits, cells)
-        seconds["preprocessing"] = time.perf_counter() - start
+
+        def timed(step: Step, item: Any) -> Any:
+            start = time.perf_counter()
+            out = hook(step, item)
+            seconds[step.name] = time.perf_counter() - start
+            return out
+
+        data = timed(Step("preprocessing", lambda frames: process_event(event_id, *frames)), (hits, cells))
         labels = np.full(len(hits), -1, dtype=np.int64)
         if data.num_nodes == 0:
-            for name in self.stage_names:
-                seconds[name] = 0.0
-            seconds["track_building"] = 0.0
+            seconds.update(dict.fromkeys(self.step_names[1:], 0.0))
             return ChainResult(None, labels, seconds, graphs)
-        with torch.no_grad():
-            for name, stage, config, process in self.processes:
-                start = time.perf_counter()
-                data = stage.prepare_event(config, data)
-                with stage.memory_guard(config, "infer"), self._autocast(name):
-                    if hasattr(process, "run"):
-                        data, parts = process.run(data)
-                        seconds.update(parts)
-                    else:
-                        data = process(data)
-                        seconds[name] = time.perf_counter() - start
-                _to_float32(data)
-                kept = data.edge_kept if "edge_kept" in data else None
-                graphs[name] = data.edge_index if kept is None else data.edge_index[:, kept]
+        for trained in self.trained:
+            with self._autocast(trained.name):
+                data = trained(data, hook=timed)
+            _to_float32(data)
+            kept = data.edge_kept if "edge_kept" in data else None
+            graphs[trained.name] = data.edge_index if kept is None else data.edge_index[:, kept]
         labels[:] = data.track_label.numpy()
         return ChainResult(data, labels, seconds, graphs)

@@ -9,7 +9,8 @@ import numpy as np
 
 from trackgnn.pipeline._chain import ChainResult, InferenceChain
 
-__all__ = ["FAKE_TRACK_LENGTHS", "SELECTIONS", "EvaluationReport", "evaluate_chain", "hard_cut_rows", "truth_graph"]
+__all__ = ["FAKE_TRACK_LENGTHS", "SELECTIONS", "EvaluationReport", "evaluate_chain", "hard_cut_hits", "hard_cut_rows",
+           "truth_graph"]
 
 #: Particle selections of the track metrics: name → keyword arguments of ``reconstructable``.
 SELECTIONS: dict[str, dict[str, Any]] = {
@@ -122,6 +123,13 @@ def hard_cut_rows(hits, particles, truth, cuts) -> np.ndarray:
     return hard_cut_mask(SimpleNamespace(num_nodes=len(hits), **info), cuts).numpy()
 
 
+def hard_cut_hits(hits, cells, particles, truth, cuts) -> tuple[np.ndarray, Any, Any]:
+    """The rows of ``hits`` passing ``cuts`` (decided with the truth), those hits and their cells."""
+    rows = np.flatnonzero(hard_cut_rows(hits, particles, truth, cuts))
+    seen = hits.iloc[rows].reset_index(drop=True)
+    return rows, seen, None if cells is None else cells[cells["hit_id"].isin(seen["hit_id"])]
+
+
 def evaluate_chain(
     chain: InferenceChain,
     events: Iterable[tuple],
@@ -170,11 +178,9 @@ def evaluate_chain(
         counts[key] = value if key not in counts else counts[key] + value
 
     for event_id, hits, cells, particles, truth in events:
-        rows = np.arange(len(hits))
+        rows, seen, seen_cells = np.arange(len(hits)), hits, cells
         if hard_cuts:
-            rows = np.flatnonzero(hard_cut_rows(hits, particles, truth, chain.hard_cuts))
-        seen = hits.iloc[rows].reset_index(drop=True)
-        seen_cells = None if cells is None else cells[cells["hit_id"].isin(seen["hit_id"])]
+            rows, seen, seen_cells = hard_cut_hits(hits, cells, particles, truth, chain.hard_cuts)
         result = chain.run(event_id, seen, seen_cells)
         labels = np.full(len(hits), -1, dtype=np.int64)
         labels[rows] = result.labels

@@ -1,12 +1,13 @@
 """Application characterisation: time, FLOPs, bytes and intensity per pipeline stage.
 
-A pipeline is a sequence of :class:`Stage` objects; each stage's ``run``
-takes the previous stage's output.  :func:`profile_stages` runs each stage
-once to warm up, ``repeats`` timed times inside an NVTX range named after the
-stage (so ``ncu --nvtx`` can attribute kernels to stages), and once more under
+:func:`profile_stage` runs one named :class:`Stage` once to warm up,
+``repeats`` timed times inside an NVTX range named after the stage (so ``ncu
+--nvtx`` can attribute kernels to stages), and once more under
 ``torch.profiler`` (operator times; kernel times on CUDA) and
 ``FlopCounterMode``; it pairs the timing with the stage's analytic
-:class:`~trackgnn.profiling.Cost`.
+:class:`~trackgnn.profiling.Cost`.  :func:`profile_stages` chains stages (each
+takes the previous one's output); the trained pipeline is profiled step by step
+through its own hook instead (:func:`trackgnn.profiling.profile_chain`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 from trackgnn.profiling._counters import Cost
 
-__all__ = ["Stage", "StageProfile", "profile_stages", "launch_overhead", "nvtx_range"]
+__all__ = ["Stage", "StageProfile", "profile_stage", "profile_stages", "launch_overhead", "nvtx_range"]
 
 
 @dataclass
@@ -151,48 +152,55 @@ def _top_ops(prof, device: str, top: int) -> tuple[list[dict[str, Any]], int]:
     return rows[:top], n_ops
 
 
-def profile_stages(stages: Sequence[Stage], first_input: Any, device: str = "cpu", repeats: int = 3,
-                   top_ops: int = 8, progress: Callable[[str], None] = lambda _s: None,
-                   warmup: bool = True, single_run: bool = False) -> list[StageProfile]:
-    """Profile ``stages`` in order; each stage's input is the previous stage's output.
+def profile_stage(stage: Stage, data: Any, device: str = "cpu", repeats: int = 3, top_ops: int = 8,
+                  warmup: bool = True, single_run: bool = False) -> tuple[StageProfile, Any]:
+    """Profile one stage on ``data``; return its profile and its output.
 
-    Time is the median of ``repeats`` timed runs (after one warm-up run unless
-    ``warmup`` is False, with a
-    device synchronisation around each); operator tables come from one more
-    run under ``torch.profiler``, during which ``FlopCounterMode`` records
-    ``torch_flop_counter_flops`` (what torch's own counter sees: matmuls only).
-    ``single_run`` (``--quick``) runs each stage once, cold, and times that profiled run
-    (the profiler adds microseconds per operator).
+    Time is the median of ``repeats`` timed runs (after one warm-up run unless ``warmup``
+    is False), each inside an NVTX range named after the stage with a device
+    synchronisation; operator tables come from one more run under ``torch.profiler``,
+    during which ``FlopCounterMode`` records ``torch_flop_counter_flops`` (what torch's own
+    counter sees: matmuls only).  ``single_run`` (``--quick``) runs the stage once, cold,
+    and times that profiled run (the profiler adds microseconds per operator).
     """
     import torch
     from torch.profiler import ProfilerActivity, profile
     from torch.utils.flop_counter import FlopCounterMode
 
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device == "cuda" else [])
+    with torch.inference_mode():
+        if warmup:
+            stage.run(data)
+            _sync(device)
+        times = []
+        for _ in range(0 if single_run else repeats):
+            start = time.perf_counter()
+            with nvtx_range(stage.name, device == "cuda"):
+                output = stage.run(data)
+                _sync(device)
+            times.append(time.perf_counter() - start)
+        counter = FlopCounterMode(display=False)
+        start = time.perf_counter()
+        with quiet_kineto(), profile(activities=activities, with_flops=True) as prof, counter:
+            profiled = stage.run(data)
+            _sync(device)
+        if single_run:
+            times, output = [time.perf_counter() - start], profiled
+    ops, n_ops = _top_ops(prof, device, top_ops)
+    profile_ = StageProfile(stage.name, statistics.median(times), times, stage.cost(data, output),
+                            n_ops, float(counter.get_total_flops()), ops)
+    return profile_, output
+
+
+def profile_stages(stages: Sequence[Stage], first_input: Any, device: str = "cpu", repeats: int = 3,
+                   top_ops: int = 8, progress: Callable[[str], None] = lambda _s: None,
+                   warmup: bool = True, single_run: bool = False) -> list[StageProfile]:
+    """:func:`profile_stage` on each of ``stages`` in order; each stage's input is the previous
+    stage's output."""
     results = []
     data = first_input
     for stage in stages:
         progress(stage.name)
-        with torch.inference_mode():
-            if warmup:
-                stage.run(data)
-                _sync(device)
-            times = []
-            for _ in range(0 if single_run else repeats):
-                start = time.perf_counter()
-                with nvtx_range(stage.name, device == "cuda"):
-                    output = stage.run(data)
-                    _sync(device)
-                times.append(time.perf_counter() - start)
-            counter = FlopCounterMode(display=False)
-            start = time.perf_counter()
-            with quiet_kineto(), profile(activities=activities, with_flops=True) as prof, counter:
-                profiled = stage.run(data)
-                _sync(device)
-            if single_run:
-                times, output = [time.perf_counter() - start], profiled
-        ops, n_ops = _top_ops(prof, device, top_ops)
-        results.append(StageProfile(stage.name, statistics.median(times), times, stage.cost(data, output),
-                                    n_ops, float(counter.get_total_flops()), ops))
-        data = output
+        result, data = profile_stage(stage, data, device, repeats, top_ops, warmup, single_run)
+        results.append(result)
     return results

@@ -37,6 +37,7 @@ __all__ = [
     "count_knn",
     "count_tree_knn",
     "count_connected_components",
+    "count_walkthrough",
     "sum_costs",
 ]
 
@@ -238,3 +239,17 @@ def count_connected_components(n_nodes: int, n_edges: int) -> Cost:
     """
     nbytes = INDEX_BYTES * (2 * n_edges + 2 * (n_nodes + 1 + 2 * n_edges) + n_nodes)
     return Cost(f"connected components (N={n_nodes}, E={n_edges})", 0.0, float(nbytes))
+
+
+def count_walkthrough(n_nodes: int, n_edges: int, n_triplets: int) -> Cost:
+    """The walk-through track builder: no FLOPs; reads the scored edges and triplets, builds CSR views.
+
+    Compulsory traffic: the edge list (``2 E`` indices) and scores (``E`` float32) read; an
+    outgoing and an incoming CSR adjacency (``N + 1`` offsets and ``E`` neighbours each)
+    written and read back; the triplets (``2 T`` indices, ``T`` float32 scores) read and a
+    CSR over their incoming edge (``E + 1`` offsets, ``T`` entries) written and read back;
+    one label per node written.
+    """
+    index = 2 * n_edges + 2 * 2 * (n_nodes + 1 + n_edges) + 2 * n_triplets + 2 * (n_edges + 1 + n_triplets) + n_nodes
+    nbytes = INDEX_BYTES * index + 4 * (n_edges + n_triplets)
+    return Cost(f"walk-through (N={n_nodes}, E={n_edges}, T={n_triplets})", 0.0, float(nbytes))

@@ -16,7 +16,7 @@ from trackgnn.profiling._counters import (
     sum_costs,
 )
 
-__all__ = ["count_embedding_net", "count_edge_filter", "count_interaction_gnn", "count_concat", "count_model"]
+__all__ = ["count_embedding_net", "count_edge_filter", "count_interaction_gnn", "count_concat"]
 
 
 def count_concat(n_rows: int, width: int, itemsize: int = 4, name: str = "concat") -> Cost:
@@ -73,12 +73,3 @@ def count_interaction_gnn(model, n_nodes: int, n_edges: int) -> Cost:
               count_elementwise(n_edges, 3, name="sigmoid")]
     return sum_costs(f"interaction GNN (N={n_nodes}, E={n_edges}, {model.num_iterations} steps)", parts)
 
-
-def count_model(model, n_nodes: int, n_edges: int, node_dim: int) -> Cost:
-    """Dispatch on the network type of a trained stage (filter or GNN)."""
-    kind = type(model).__name__
-    if kind == "EdgeFilterNet":
-        return count_edge_filter(model, n_edges, node_dim)
-    if kind == "InteractionGNN":
-        return count_interaction_gnn(model, n_nodes, n_edges)
-    raise ValueError(f"roofline: no analytic count for network {kind}; known: EdgeFilterNet, InteractionGNN")

@@ -42,7 +42,7 @@ def profile_under_ncu(config_path: str, event_index: int, stage_names: Sequence[
                       log: Callable[[str], None] = print, hard_cuts: bool = True) -> dict[str, dict[str, Any]]:
     """Per-stage ncu totals: time, FLOPs (by precision + calibrated tensor), bytes per level.
 
-    ``hard_cuts`` selects the event's hits as :func:`~trackgnn.profiling.pipeline_stages` does."""
+    ``hard_cuts`` selects the event's hits as :func:`~trackgnn.profiling.profile_chain` does."""
     import torch
 
     ncu = find_ncu()

@@ -1,5 +1,5 @@
-"""Process profiled by ncu: ``gemm N`` (calibration) or ``app CONFIG EVENT [HARD_CUTS]`` (pipeline stages in
-NVTX ranges; HARD_CUTS is 1 (default) or 0 for every hit)."""
+"""Process profiled by ncu: ``gemm N`` (calibration) or ``app CONFIG EVENT [HARD_CUTS]`` (the chain's steps
+in NVTX ranges, run through its step hook; HARD_CUTS is 1 (default) or 0 for every hit)."""
 
 from __future__ import annotations
 
@@ -20,15 +20,23 @@ def main(argv: list[str]) -> None:
             torch.matmul(a, b)
             torch.cuda.synchronize()
         return
-    from trackgnn.profiling._pipeline import pipeline_stages
+    from trackgnn.profiling._pipeline import load_chain_event
 
     hard_cuts = argv[3] != "0" if len(argv) > 3 else True
-    stages, data, _event, _hits = pipeline_stages(argv[1], "cuda", int(argv[2]), hard_cuts)
+    chain, (event_id, hits, cells, particles, truth) = load_chain_event(argv[1], "cuda", int(argv[2]))
+    if hard_cuts:
+        from trackgnn.pipeline import hard_cut_hits
+
+        _, hits, cells = hard_cut_hits(hits, cells, particles, truth, chain.hard_cuts)
+
+    def in_range(step, item):
+        with nvtx_range(step.name, True):
+            out = step.run(item)
+            torch.cuda.synchronize()
+        return out
+
     with torch.inference_mode():
-        for stage in stages:
-            with nvtx_range(stage.name, True):
-                data = stage.run(data)
-                torch.cuda.synchronize()
+        chain.run(event_id, hits, cells, hook=in_range)
 
 
 if __name__ == "__main__":

@@ -1,91 +1,119 @@
-"""The trained pipeline as a sequence of roofline stages.
+"""The trained pipeline, profiled step by step through the chain's own hook.
 
-``configs/gnn.yaml`` is run through :class:`trackgnn.pipeline.InferenceChain` (the
-chain ``trackgnn reconstruct`` runs: its ``upstream`` stages, the GNN, track
-building), which names the training command of any missing checkpoint.  A
-config of an earlier stage is profiled with the stages up to it, found the
-way ``trackgnn infer`` finds producers (a sibling config whose ``stage_dir``
-is this config's ``input_dir``); each needs its ``best.pt`` checkpoint, or
-:class:`MissingInputError` names the command that makes it.
+The roofline profiles :class:`trackgnn.pipeline.InferenceChain`, the chain
+``trackgnn reconstruct`` runs (the GNN config's ``upstream`` stages, the GNN, the
+configured track builder), on one held-out test event.  :class:`ChainProfiler` is the
+chain's step hook: it profiles each step where the chain runs it
+(:func:`~trackgnn.profiling.profile_stage`) and pairs it with the step's cost model
+(:mod:`._step_costs`), so the steps, their names, their order and the track builder are
+those of ``reconstruct``'s ``timing.json``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from trackgnn.errors import MissingInputError
-from trackgnn.profiling._app import Stage
+from trackgnn.errors import ConfigError, MissingInputError
+from trackgnn.profiling._app import Stage, StageProfile, profile_stage
+from trackgnn.profiling._step_costs import step_cost
+from trackgnn.stages import Step
 
-__all__ = ["pipeline_chain", "pipeline_stages"]
+__all__ = ["ChainProfile", "ChainProfiler", "describe_hits", "load_chain_event", "profile_chain"]
 
 
-def pipeline_chain(config_path: str | Path) -> list[tuple[Any, Any]]:
-    """``[(stage, config), ...]`` from the first stage to ``config_path``'s stage."""
+def describe_hits(cuts, hard_cuts: bool) -> str:
+    """Which hits the chain runs on: "all hits", or the hard cuts ``cuts`` applied when ``hard_cuts``."""
+    if not hard_cuts or cuts is None or not cuts.active:
+        return "all hits"
+    which = [f"pT >= {cuts.pt_min:g} GeV"] if cuts.pt_min > 0 else []
+    which += ["noise removed"] if cuts.remove_noise else []
+    which += [f">= {cuts.min_hits} hits per particle"] if cuts.min_hits > 0 else []
+    which += [f"|eta| <= {cuts.eta_max:g}"] if cuts.eta_max is not None else []
+    return "hard cuts: " + ", ".join(which)
+
+
+def load_chain_event(config_path: str | Path, device: str, event_index: int = 0) -> tuple[Any, tuple]:
+    """The trained chain of GNN config ``config_path`` and held-out test event number
+    ``event_index`` as ``(event_id, hits, cells, particles, truth)``.
+
+    Raises
+    ------
+    MissingInputError
+        The config does not exist (the message names the train command).
+    ConfigError
+        The config is not a GNN stage config, or there is no such test event.
+    CheckpointError
+        A stage of the chain has no trained checkpoint (the message names the train command).
+    """
     from trackgnn.config import load_yaml
-    from trackgnn.errors import ConfigError
-    from trackgnn.stages import load_stage_config
+    from trackgnn.pipeline import InferenceChain, default_test_events, iter_raw_events
 
     config_path = Path(config_path)
-    _require_config(config_path)
-    chain = [load_stage_config(config_path)]
-    siblings = {}
-    for candidate in sorted(config_path.parent.glob("*.y*ml")):
-        try:
-            data = load_yaml(candidate)
-        except ConfigError:
-            continue
-        if "stage_dir" in data and "stage" in data:
-            siblings[Path(str(data["stage_dir"]))] = candidate
-    seen = {config_path.resolve()}
-    while Path(chain[0][1].input_dir) in siblings:
-        producer = siblings[Path(chain[0][1].input_dir)]
-        if producer.resolve() in seen:
-            break
-        seen.add(producer.resolve())
-        chain.insert(0, load_stage_config(producer))
-    return chain
-
-
-def _require_config(config_path: Path) -> None:
     if not config_path.is_file():
         raise MissingInputError(
             f"roofline app: config {config_path} does not exist; the application roofline profiles the "
-            f"trained pipeline: create the stage configs and run `trackgnn train {config_path}` first"
-        )
+            f"trained pipeline: create the stage configs and run `trackgnn train {config_path}` first")
+    stage = load_yaml(config_path).get("stage")
+    if stage != "gnn":
+        raise ConfigError(f"{config_path}: the roofline profiles the chain `trackgnn reconstruct` runs; "
+                          f"pass its gnn stage config (this one is stage {stage!r})")
+    chain = InferenceChain(config_path, device=device)
+    raw_dir, ids = default_test_events(chain)
+    if event_index >= len(ids):
+        raise ConfigError(f"--event {event_index}: the chain has {len(ids)} held-out test events in {raw_dir}")
+    return chain, next(iter(iter_raw_events(raw_dir, [ids[event_index]])))
 
 
-def _require_checkpoints(chain: list[tuple[Any, Any]]) -> None:
-    for stage, config in chain:
-        path = stage.checkpoint_dir(config) / "best.pt"
-        if not path.is_file():
-            raise MissingInputError(
-                f"roofline app: stage {stage.name!r} has no trained checkpoint {path}; "
-                f"run `trackgnn train {config.config_path}` first"
-            )
+class ChainProfiler:
+    """A :data:`~trackgnn.stages.StepHook` that profiles every step it runs (in ``profiles``)."""
+
+    def __init__(self, device: str, repeats: int = 3, warmup: bool = True, single_run: bool = False,
+                 progress: Callable[[str], None] = lambda _s: None) -> None:
+        self.device, self.repeats, self.warmup, self.single_run = device, repeats, warmup, single_run
+        self.progress = progress
+        self.profiles: list[StageProfile] = []
+
+    def __call__(self, step: Step, item: Any) -> Any:
+        self.progress(step.name)
+        profile, output = profile_stage(Stage(step.name, step.run, step_cost(step)), item, self.device,
+                                        self.repeats, warmup=self.warmup, single_run=self.single_run)
+        self.profiles.append(profile)
+        return output
 
 
-def pipeline_stages(config_path: str | Path, device: str, event_index: int = 0,
-                    hard_cuts: bool = True) -> tuple[list[Stage], Any, str, str]:
-    """Roofline stages of the trained pipeline, the first stage's input event, its name and which hits.
+@dataclass
+class ChainProfile:
+    """The profiled chain on one event: per-step profiles in run order and what ran."""
 
-    With ``hard_cuts`` (default) the event keeps the hits passing the first stage's training
-    hard cuts, the regime the pipeline is trained and evaluated in (``trackgnn evaluate``);
-    without, every hit (``trackgnn reconstruct``).
+    profiles: list[StageProfile]
+    event: str
+    n_hits: int
+    hits: str
+    track_builder: str
+    step_names: list[str] = field(default_factory=list)
 
-    A GNN config runs :class:`trackgnn.pipeline.InferenceChain` (its ``upstream`` stages, the GNN,
-    track building) on a held-out raw event; a config of an earlier stage profiles the chain
-    of stages up to it on that stage chain's first test event.
+
+def profile_chain(config_path: str | Path, device: str, event_index: int = 0, hard_cuts: bool = True, *,
+                  repeats: int = 3, warmup: bool = True, single_run: bool = False,
+                  progress: Callable[[str], None] = lambda _s: None) -> ChainProfile:
+    """Run the trained chain of ``config_path`` on held-out test event ``event_index`` with a
+    :class:`ChainProfiler` as its step hook.
+
+    With ``hard_cuts`` (default) the truth first removes the hits failing the chain's training
+    hard cuts (as ``trackgnn evaluate --hard-cuts`` does) and the chain runs on the rest;
+    without, on every hit (as ``trackgnn reconstruct``).
     """
-    from trackgnn.stages import load_stage_config
+    from trackgnn.pipeline import hard_cut_hits
+    from trackgnn.training import resolve_device
 
-    _require_config(Path(config_path))
-    if load_stage_config(config_path)[0].name == "gnn":
-        from trackgnn.profiling._pipeline_stages import build_chain_stages
-
-        return build_chain_stages(config_path, device, event_index, hard_cuts)  # checks its own checkpoints
-    chain = pipeline_chain(config_path)
-    _require_checkpoints(chain)
-    from trackgnn.profiling._pipeline_stages import build_stages
-
-    return build_stages(chain, device, event_index, hard_cuts)
+    device = resolve_device(device)
+    chain, (event_id, hits, cells, particles, truth) = load_chain_event(config_path, device, event_index)
+    if hard_cuts:
+        _, hits, cells = hard_cut_hits(hits, cells, particles, truth, chain.hard_cuts)
+    profiler = ChainProfiler(device, repeats, warmup, single_run, progress)
+    result = chain.run(event_id, hits, cells, hook=profiler)
+    n_hits = 0 if result.data is None else int(result.data.num_nodes)
+    return ChainProfile(profiler.profiles, f"event{event_id:09d}", n_hits, describe_hits(chain.hard_cuts, hard_cuts),
+                        chain.track_builder, chain.step_names)

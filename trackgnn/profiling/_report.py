@@ -61,6 +61,7 @@ def app_markdown(app: dict[str, Any]) -> str:
     """Per-stage table (time, FLOPs, bytes, intensity, bound, fraction of roof, speed-up) and top operators."""
     lines = [f"# Application roofline: `{app['config']}`", "",
              f"device `{app['device']}`, event `{app.get('event', '?')}`{_hits(app)}, machine `{app['machine_key']}`; "
+             + (f"track builder `{app['track_builder']}`; " if app.get("track_builder") else "") +
              f"launch/dispatch cost {app['launch_overhead_s'] * 1e6:.1f} us per operator (measured); "
              f"stage times: {app.get('timing', 'median of timed runs')}.", "",
              f"hardware counters: {app.get('hardware_counters', 'not used')}", "",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from trackgnn.io import atomic_path
-from trackgnn.profiling._app import Stage, launch_overhead, profile_stages
+from trackgnn.profiling._app import StageProfile, launch_overhead
 from trackgnn.profiling._plots import plot_bandwidth, plot_hierarchical_roofline, plot_time_roofline
 from trackgnn.profiling._report import app_markdown, machine_markdown
 from trackgnn.profiling._verdict import stage_verdicts
@@ -54,19 +54,19 @@ def hardware_counters_status() -> str:
            "bytes are compulsory traffic from tensor sizes"
 
 
-def app_roofline(stages: Sequence[Stage], first_input: Any, machine: dict[str, Any], out: Path, *,
+def app_roofline(profiles: Sequence[StageProfile], machine: dict[str, Any], out: Path, *,
                  device: str, precision: str, config: str, event: str, repeats: int = 3, warmup: bool = True,
                  n_hits: int | None = None, hits: str | None = None, single_run: bool = False,
-                 ncu_stages: dict[str, dict[str, Any]] | None = None,
-                 progress: Callable[[str], None] = lambda _s: None) -> dict[str, Any]:
-    """Profile ``stages``, decide their bounds, write ``app.json``, ``app.md`` and the two roofline PNGs.
+                 track_builder: str | None = None,
+                 ncu_stages: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Decide the bounds of profiled stages, write ``app.json``, ``app.md`` and the two roofline PNGs.
 
-    ``n_hits`` and ``hits`` (e.g. "hard cuts: pt > 1 GeV, noise removed") record which hits of
-    ``event`` the pipeline ran on.  ``single_run`` times each stage's one profiled run
-    (see :func:`profile_stages`).
+    ``profiles`` come from :func:`~trackgnn.profiling.profile_chain` (the trained chain) or
+    :func:`~trackgnn.profiling.profile_stages`; ``repeats``, ``warmup`` and ``single_run``
+    say how they were timed.  ``n_hits`` and ``hits`` (e.g. "hard cuts: pt > 1 GeV, noise
+    removed") record which hits of ``event`` the pipeline ran on, ``track_builder`` its
+    track-building method.
     """
-    profiles = profile_stages(stages, first_input, device=device, repeats=repeats, progress=progress,
-                              warmup=warmup, single_run=single_run)
     launch_s = launch_overhead(device)
     stage_dicts = [p.to_dict() for p in profiles]
     for s in stage_dicts:
@@ -74,7 +74,8 @@ def app_roofline(stages: Sequence[Stage], first_input: Any, machine: dict[str, A
             s["ncu"] = ncu_stages[s["name"]]
             s["bytes_by_level"] = ncu_stages[s["name"]]["bytes_by_level"]
     app = {
-        "config": config, "event": event, "n_hits": n_hits, "hits": hits, "device": device, "precision": precision,
+        "config": config, "event": event, "n_hits": n_hits, "hits": hits, "track_builder": track_builder,
+        "device": device, "precision": precision,
         "machine_key": machine["key"], "launch_overhead_s": launch_s,
         "timing": "one cold run, under the profiler" if single_run else
                   f"median of {repeats} runs" + (" after a warm-up run" if warmup else ""),

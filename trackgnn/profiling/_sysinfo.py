@@ -4,8 +4,8 @@ CPU theoretical peak (per precision)::
 
     peak = cores x (FMA pipe width / element width) x FMA pipes x 2 FLOP x clock
 
-Core count comes from the scheduler affinity, the clock from ``cpufreq``
-(``cpuinfo_max_freq``) or, in VMs without it, ``/proc/cpuinfo``'s ``cpu MHz``
+Core count comes from the scheduler affinity, the clock from :func:`psutil.cpu_freq`
+(cpufreq's maximum) or, in VMs without cpufreq, ``/proc/cpuinfo``'s ``cpu MHz``
 (the base clock: turbo can exceed that "theoretical" figure, which the JSON
 reports as a ratio above 1 and an implied clock).  The FMA datapath is not
 exposed by the OS; it comes from a small micro-architecture table keyed on
@@ -133,12 +133,18 @@ def _caches(root: Path = Path("/sys/devices/system/cpu/cpu0/cache")) -> list[Cac
 
 
 def _clock() -> tuple[float, str]:
-    khz = _read(Path("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq"))
-    if khz:
-        return int(khz) / 1e6, "cpufreq cpuinfo_max_freq"
-    mhz = _cpuinfo_fields().get("cpu MHz")
-    if mhz:
-        return float(mhz) / 1e3, "/proc/cpuinfo cpu MHz (base clock; turbo may exceed it)"
+    """Clock (GHz) and where it came from: :func:`psutil.cpu_freq`'s maximum (cpufreq), else its
+    current value (``/proc/cpuinfo``'s ``cpu MHz`` in VMs without cpufreq)."""
+    import psutil
+
+    try:
+        freq = psutil.cpu_freq()
+    except (OSError, NotImplementedError):
+        freq = None
+    if freq is not None and freq.max:
+        return freq.max / 1e3, "psutil.cpu_freq max (cpufreq)"
+    if freq is not None and freq.current:
+        return freq.current / 1e3, "psutil.cpu_freq current (/proc/cpuinfo cpu MHz: base clock; turbo may exceed it)"
     return 0.0, "unknown"
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from trackgnn.stages._config import StageConfig
 from trackgnn.stages._data import SPLITS, EventDataModule, node_feature_matrix
+from trackgnn.stages._trained import TrainedStage
+
+if TYPE_CHECKING:
+    from torch import nn
 
 __all__ = ["Stage", "config_record", "find_producer_config", "producer_command"]
 
@@ -50,7 +54,8 @@ def producer_command(input_dir: Path, config_path: Path | None) -> str:
 
 class Stage(ABC):
     """One pipeline stage.  Subclasses set ``name`` and ``config_class`` and implement
-    :meth:`build_task` and :meth:`load_inference`; everything else is shared.
+    :meth:`build_model`, :meth:`build_task` and :meth:`inference_steps`; everything else
+    is shared.  :meth:`load_trained` is the one way to run a trained stage.
 
     Layout of ``config.stage_dir``: ``{train,val,test}/event*.pt`` (outputs of :meth:`infer`),
     ``checkpoints/{last,best}.pt``, ``config.json`` (config of the outputs) and
@@ -86,6 +91,10 @@ class Stage(ABC):
         return {key: record[key] for key in ("model", "node_features", "node_scales") if key in record}
 
     @abstractmethod
+    def build_model(self, config: StageConfig) -> "nn.Module":
+        """The stage's network for ``config``, freshly initialised."""
+
+    @abstractmethod
     def build_task(self, config: StageConfig):
         """A :class:`trackgnn.training.TrainingTask` with a freshly initialised model.
 
@@ -94,8 +103,11 @@ class Stage(ABC):
         """
 
     @abstractmethod
-    def load_inference(self, config: StageConfig, device: str = "cpu") -> Callable[[Any], Any]:
-        """A function mapping an input event ``Data`` (with ``x``) to this stage's output ``Data``."""
+    def inference_steps(self, config: StageConfig, model: "nn.Module",
+                        device: str) -> list[tuple[str, Callable[[Any], Any]]]:
+        """``[(name, run), ...]``: the named steps mapping a prepared input event (with ``x``)
+        to this stage's output event with the trained ``model``; no step modifies its input
+        (see :func:`trackgnn.stages.shallow_copy`)."""
 
     def event_counts(self, data):
         """Additive metric counts of one output event (default: edge counts of ``edge_index``)."""
@@ -117,15 +129,43 @@ class Stage(ABC):
     def checkpoint_dir(self, config: StageConfig) -> Path:
         return Path(config.stage_dir) / "checkpoints"
 
-    def best_checkpoint(self, config: StageConfig) -> dict:
-        """The best checkpoint, checked against this config (:class:`CheckpointError` otherwise)."""
+    def best_checkpoint(self, config: StageConfig, path: Path | None = None) -> dict:
+        """The best checkpoint (``path``, default ``checkpoints/best.pt``), checked against this
+        config (:class:`CheckpointError` otherwise)."""
         from trackgnn.training import compare_fingerprint, load_checkpoint
 
-        path = self.checkpoint_dir(config) / "best.pt"
+        path = self.checkpoint_dir(config) / "best.pt" if path is None else Path(path)
         hint = f"trackgnn train {config.config_path or '<config>'}"
         state = load_checkpoint(path, command_hint=hint)
         compare_fingerprint(path, state.get("fingerprint", {}), self.fingerprint(config))
         return state
+
+    def load_trained(self, config: StageConfig, device: str = "cpu",
+                     checkpoint: str | Path | None = None) -> TrainedStage:
+        """The trained stage, callable on one in-memory event.
+
+        Parameters
+        ----------
+        config : StageConfig
+        device : str
+            ``cpu`` or ``cuda`` (resolved; see :func:`trackgnn.training.resolve_device`).
+        checkpoint : path, optional
+            The checkpoint file to load (default: ``stage_dir/checkpoints/best.pt``).
+
+        Raises
+        ------
+        CheckpointError
+            Missing, corrupt or mismatching checkpoint; the message names the train command.
+        """
+        from trackgnn.training import load_model_state
+
+        path = self.checkpoint_dir(config) / "best.pt" if checkpoint is None else Path(checkpoint)
+        state = self.best_checkpoint(config, path)
+        with self.memory_guard(config, "build"):
+            model = self.build_model(config)
+            load_model_state(path, model, state["model"])
+            model.to(device).eval()
+        return TrainedStage(self, config, model, device, self.inference_steps(config, model, device))
 
     def train(self, config: StageConfig, restart: bool = False, log: Callable[[str], None] = print) -> dict:
         """Train (resuming an interrupted run unless ``restart``); returns the training summary."""
@@ -176,7 +216,6 @@ class Stage(ABC):
 
         Outputs already written by the same config and checkpoint are reused when ``skip_existing``.
         """
-        import torch
         from tqdm import tqdm
 
         from trackgnn.graph import summarize_edge_counts
@@ -189,8 +228,7 @@ class Stage(ABC):
         stage_dir = Path(config.stage_dir)
         record_path = stage_dir / "config.json"
         reuse = skip_existing and record_path.is_file() and record_path.read_text() == record
-        with self.memory_guard(config, "build"):
-            process = self.load_inference(config, resolve_device(config.training.device))
+        trained = self.load_trained(config, resolve_device(config.training.device))
         results: dict[str, Any] = {"stage": self.name}
         for split in SPLITS:
             total = None
@@ -200,8 +238,7 @@ class Stage(ABC):
                 if reuse and out_path.is_file():
                     out = load_event_data(out_path)
                 else:
-                    with torch.no_grad(), self.memory_guard(config, "infer"):
-                        out = process(self.prepare_event(config, data.load(path)))
+                    out = trained(data.load(path))
                     out.stage_config = record
                     save_event_data(out, out_path)
                 counts = self.event_counts(out)
@@ -230,8 +267,6 @@ class Stage(ABC):
         Writes ``output_dir/event*.pt``; returns edge metrics over all hits when the
         events carry truth (``{"all": ...}``).
         """
-        import torch
-
         from trackgnn.graph import summarize_edge_counts
         from trackgnn.processing import load_event_data, save_event_data
         from trackgnn.training import resolve_device
@@ -239,12 +274,10 @@ class Stage(ABC):
         input_dir, output_dir = Path(input_dir), Path(output_dir)
         files = self.new_event_files(config, input_dir, output_dir)
         record = self.output_record(config)
-        with self.memory_guard(config, "build"):
-            process = self.load_inference(config, resolve_device(config.training.device))
+        trained = self.load_trained(config, resolve_device(config.training.device))
         total = None
         for path in files:
-            with torch.no_grad(), self.memory_guard(config, "infer"):
-                out = process(self.prepare_event(config, load_event_data(path)))
+            out = trained(load_event_data(path))
             out.stage_config = record
             save_event_data(out, output_dir / path.name)
             counts = self.event_counts(out)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trackgnn.config import check_sizes
 from trackgnn.processing import CELL_FEATURES, HIT_FEATURES, HardCuts
 from trackgnn.training import TrainingConfig
 
-__all__ = ["StageConfig", "GraphConfig", "NODE_FEATURES"]
+__all__ = ["StageConfig", "NODE_FEATURES"]
 
 #: Per-hit features a config may name in ``node_features``.
 NODE_FEATURES: tuple[str, ...] = HIT_FEATURES + CELL_FEATURES + ("x", "y", "cos_phi", "sin_phi")
@@ -62,44 +61,3 @@ class StageConfig:
                              f"{len(self.node_features)}")
         if any(s == 0 for s in self.node_scales):
             raise ValueError(f"node_scales must be non-zero, got {self.node_scales}")
-
-
-@dataclass
-class GraphConfig:
-    """Radius graph in embedding space (see :func:`trackgnn.graph.radius_graph`).
-
-    Attributes
-    ----------
-    r : float
-        Radius in embedding units.
-    k : int
-        Maximum neighbours per hit.
-    backend : str
-        ``auto`` (KD-tree on CPU, FAISS GPU flat index on CUDA), ``faiss`` (flat index;
-        GPU when CUDA), ``kdtree`` or ``torch``; all exact, identical edges.
-    chunk_size : int or None
-        Queries per search call (bounds memory on full events).
-    search_k : int or None
-        With a value, each hit searches this many neighbours and keeps the first ``k`` on
-        detector layer pairs that hold truth edges in the training events (the embedding's
-        :class:`trackgnn.graph.LayerPairMap`); null: the plain ``k`` nearest.
-    """
-
-    r: float = 0.1
-    k: int = 50
-    backend: str = "auto"
-    chunk_size: int | None = 20000
-    search_k: int | None = None
-
-    def __post_init__(self) -> None:
-        from trackgnn.graph import BACKENDS
-
-        if self.r <= 0 or self.k < 1:
-            raise ValueError(f"r must be > 0 and k >= 1, got r={self.r}, k={self.k}")
-        check_sizes("neighbours", k=self.k)
-        if self.backend not in BACKENDS:
-            raise ValueError(f"backend: could not resolve {self.backend!r} among {sorted(BACKENDS)}")
-        if self.chunk_size is not None and self.chunk_size < 1:
-            raise ValueError(f"chunk_size must be >= 1 or null, got {self.chunk_size}")
-        if self.search_k is not None and self.search_k < self.k:
-            raise ValueError(f"search_k must be >= k ({self.k}) or null, got {self.search_k}")

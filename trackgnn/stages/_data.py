@@ -15,6 +15,7 @@ import torch
 
 from trackgnn.config import resolved_from
 from trackgnn.errors import MissingInputError
+from trackgnn.geometry import polar_to_xy
 from trackgnn.processing import HardCuts, apply_hard_cuts, event_files, load_event_data
 
 __all__ = ["SPLITS", "DERIVED_FEATURES", "EventDataModule", "node_feature_matrix"]
@@ -23,8 +24,8 @@ SPLITS: tuple[str, ...] = ("train", "val", "test")
 
 #: Features computed on the fly from the stored ones (continuous across phi = +-pi).
 DERIVED_FEATURES: dict[str, Callable] = {
-    "x": lambda d: d.r * torch.cos(d.phi),
-    "y": lambda d: d.r * torch.sin(d.phi),
+    "x": lambda d: polar_to_xy(d.r, d.phi)[0],
+    "y": lambda d: polar_to_xy(d.r, d.phi)[1],
     "cos_phi": lambda d: torch.cos(d.phi),
     "sin_phi": lambda d: torch.sin(d.phi),
 }

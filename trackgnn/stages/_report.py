@@ -6,11 +6,9 @@ import json
 import math
 from pathlib import Path
 
+from trackgnn.ratios import percent
+
 __all__ = ["format_edge_metrics", "format_train_result", "update_metrics_json"]
-
-
-def _pct(value: float) -> str:
-    return "   n/a" if value is None or math.isnan(value) else f"{100 * value:6.2f}"
 
 
 def format_edge_metrics(metrics: dict, title: str = "") -> str:
@@ -24,7 +22,7 @@ def format_edge_metrics(metrics: dict, title: str = "") -> str:
     ]
     for label, m in rows:
         degree = "n/a" if math.isnan(m["mean_degree"]) else f"{m['mean_degree']:.2f}"
-        lines.append(f"  {label:<14}{_pct(m['efficiency']):>8}{_pct(m['purity']):>8}{degree:>8}"
+        lines.append(f"  {label:<14}{percent(m['efficiency']):>8}{percent(m['purity']):>8}{degree:>8}"
                      f"{m['edges_per_event']:>11.0f}{m['truth_edges']:>13d}")
     return "\n".join(lines)
 

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor
 
+from trackgnn.geometry import safe_radial_step, wrap_angle
 from trackgnn.tracking._triplets import triplet_hits
 
 __all__ = ["TRIPLET_FEATURES", "triplet_features"]
 
 #: Column names of :func:`triplet_features` (without scores; with scores two more follow).
 TRIPLET_FEATURES: tuple[str, ...] = ("curvature", "dz0", "dphi", "dtheta")
-_MIN_DR = 1.0  # mm: radial steps below this (endcap disks) make z0 extrapolation meaningless
-
-
-def _wrap(angle: Tensor) -> Tensor:
-    return torch.remainder(angle + math.pi, 2 * math.pi) - math.pi
 
 
 def _z0(r0: Tensor, z0: Tensor, r1: Tensor, z1: Tensor) -> Tensor:
     """z (mm) where the straight line through two (r, z) points meets r = 0."""
-    dr = r1 - r0
-    dr = torch.where(dr.abs() < _MIN_DR, torch.copysign(torch.full_like(dr, _MIN_DR), dr), dr)
-    return z0 - r0 * (z1 - z0) / dr
+    return z0 - r0 * (z1 - z0) / safe_radial_step(r1 - r0)
 
 
 def triplet_features(
@@ -65,7 +57,7 @@ def triplet_features(
     r = lambda p: p[:, :2].norm(dim=1)  # noqa: E731
     ra, rm, rb = r(pa), r(pm), r(pb)
     dz0 = torch.tanh((_z0(rm, pm[:, 2], rb, pb[:, 2]) - _z0(ra, pa[:, 2], rm, pm[:, 2])) / 100.0)
-    dphi = _wrap(torch.atan2(d2[:, 1], d2[:, 0]) - torch.atan2(d1[:, 1], d1[:, 0]))
+    dphi = wrap_angle(torch.atan2(d2[:, 1], d2[:, 0]) - torch.atan2(d1[:, 1], d1[:, 0]))
     dtheta = torch.atan2(rb - rm, d2[:, 2]) - torch.atan2(rm - ra, d1[:, 2])
     columns = [curvature, dz0, dphi, dtheta]
     if scores is not None:
