@@ -107,7 +107,8 @@ def truth_graph(hits, particles, truth):
     info = hit_truth(hits, particles, truth)
     layer = layer_key(hits["volume_id"].to_numpy(), hits["layer_id"].to_numpy())
     edges = truth_edges(info["particle_id"], info["vertex_distance"], layer)
-    return {"particle_id": torch.from_numpy(np.array(info["particle_id"])), "pt": torch.from_numpy(np.array(info["pt"])),
+    return {"particle_id": torch.from_numpy(np.array(info["particle_id"])),
+            "pt": torch.from_numpy(np.array(info["pt"])),
             "track_edges": torch.from_numpy(edges)}
 
 
