@@ -2,8 +2,9 @@
 
 Half of a hit's nearest neighbours in embedding space sit on its own layer, where no truth edge
 can be (consecutive hits of a particle are on different layers).  The map, counted on the
-training events' truth edges and stored with the embedding network, lets graph construction and
-hard-negative mining skip the layer pairs that never hold a truth edge.  At inference it reads
+training events' truth edges and stored with the embedding network, lets graph construction skip
+the layer pairs that never hold a truth edge (hard-negative mining still pushes every pair apart:
+unpushed same-layer hits collapse together and crowd the neighbour search).  At inference it reads
 only each hit's ``volume_id`` and ``layer_id``: no truth.
 """
 
@@ -26,10 +27,10 @@ MIN_PAIR_COUNT = 2
 def detector_layer_codes() -> np.ndarray:
     """Sorted layer codes ``100 * volume_id + layer_id`` of the TrackML detector (48 layers)."""
     from trackgnn.data import load_detectors
+    from trackgnn.processing import layer_key
 
     detectors = load_detectors()
-    codes = 100 * detectors["volume_id"].to_numpy(np.int64) + detectors["layer_id"].to_numpy(np.int64)
-    return np.unique(codes)
+    return np.unique(layer_key(detectors["volume_id"].to_numpy(), detectors["layer_id"].to_numpy()))
 
 
 class LayerPairMap(nn.Module):
