@@ -70,8 +70,19 @@ def test_loss_weights_truth_skip_and_fake_edges(tmp_path, embedding_outputs):
     task = FilterTask(torch.nn.Identity(), config)
     y = torch.tensor([True, True, False, False])
     truth = torch.tensor([True, False, False, False])  # a truth edge, a skip edge, two fakes
-    loss = task._loss(torch.zeros(4), y, truth)  # every logit 0: each BCE term is log 2
+    pt = torch.tensor([3.0, 3.0, 3.0, 0.2])
+    loss = task._loss(torch.zeros(4), y, truth, pt)  # every logit 0: each BCE term is log 2
     assert float(loss) == pytest.approx((3.0 + 0.5 + 1.0 + 1.0) / 4 * math.log(2))
+
+
+def test_score_pt_weighting_scales_same_particle_edges_only(tmp_path, embedding_outputs):
+    _, config = _config(tmp_path, embedding_outputs, pos_weight=3.0, skip_weight=0.5, pt_weighting="score")
+    task = FilterTask(torch.nn.Identity(), config)
+    y = torch.tensor([True, True, False, False])
+    truth = torch.tensor([True, False, False, False])
+    pt = torch.tensor([3.0, 0.2, 3.0, 0.2])  # the TrackML score weighs 3 GeV 1.0, 0.2 GeV 0.2; 1 GeV 0.36
+    loss = task._loss(torch.zeros(4), y, truth, pt)
+    assert float(loss) == pytest.approx((3.0 / 0.36 + 0.5 * 0.2 / 0.36 + 1.0 + 1.0) / 4 * math.log(2))
 
 
 @pytest.mark.parametrize("override, message", [
@@ -79,6 +90,7 @@ def test_loss_weights_truth_skip_and_fake_edges(tmp_path, embedding_outputs):
     ({"skip_weight": -1.0}, r"skip_weight >= 0 .* got 2.0, -1.0"),
     ({"score_cut": 1.5}, r"score_cut in \[0, 1\], got 2.0, 2.0, 1.5"),
     ({"edges_per_batch": 0}, r"edges_per_batch must be >= 1 or null, got 0"),
+    ({"pt_weighting": "trackml"}, r"pt_weighting.*'trackml'"),
 ])
 def test_bad_settings_name_the_key(tmp_path, embedding_outputs, override, message):
     with pytest.raises(ConfigError, match=message):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import torch
 from torch import nn
@@ -29,6 +29,9 @@ class FilterStageConfig(StageConfig):
     skip_weight : float
         Weight of the other same-particle edges (they skip hits).  The filter keeps them
         (target 1, same-particle ``y``); the GNN learns to drop them.
+    pt_weighting : {'none', 'score'}
+        ``score``: both weights times the TrackML score's pT weight of the particle relative
+        to 1 GeV (:func:`trackgnn.graph.score_pt_weight`), as in the GNN stage.
     score_cut : float
         Edges scoring above this are kept.
     """
@@ -37,6 +40,7 @@ class FilterStageConfig(StageConfig):
     edges_per_batch: int | None = 200_000
     pos_weight: float = 2.0
     skip_weight: float = 2.0
+    pt_weighting: Literal["none", "score"] = "none"
     score_cut: float = 0.5
 
     def __post_init__(self) -> None:
@@ -59,8 +63,12 @@ class FilterTask:
         self.model = model
         self.config = config
 
-    def _loss(self, logits, y, truth):
-        weight = torch.where(truth, self.config.pos_weight, torch.where(y, self.config.skip_weight, 1.0))
+    def _loss(self, logits, y, truth, pt):
+        from trackgnn.graph import edge_loss_weights
+
+        cfg = self.config
+        weight = edge_loss_weights(truth, y, pt, pos_weight=cfg.pos_weight, skip_weight=cfg.skip_weight,
+                                   pt_weighting=cfg.pt_weighting).to(logits.device)
         bce = nn.functional.binary_cross_entropy_with_logits(logits, y.float(), reduction="none")
         return (weight * bce).mean()
 
@@ -72,7 +80,7 @@ class FilterTask:
             pick = torch.randperm(edges.shape[1], generator=generator)[:n]
             edges, attr, y, truth = edges[:, pick], attr[pick], y[pick], truth[pick]
         logits = model(event.x.to(device), edges.to(device), attr.to(device))
-        return self._loss(logits, y.to(device), truth.to(device))
+        return self._loss(logits, y.to(device), truth.to(device), event.pt[edges[0]])
 
     def _evaluate(self, events: Sequence):
         """Mean validation loss per edge and the edge counts after the score cut."""
@@ -85,7 +93,7 @@ class FilterTask:
             scores = edge_scores(self.model, event.x.to(device), event.edge_index.to(device),
                                  event.edge_attr.to(device)).cpu()
             logits = torch.logit(scores.clamp(1e-7, 1 - 1e-7))
-            loss += float(self._loss(logits, event.y, event.edge_truth)) * scores.numel()
+            loss += float(self._loss(logits, event.y, event.edge_truth, event.pt[event.edge_index[0]])) * scores.numel()
             n_edges += scores.numel()
             counts = edge_counts(event.edge_index, event.track_edges, event.particle_id, event.pt,
                                  edge_mask=scores > self.config.score_cut)

@@ -12,6 +12,7 @@ from trackgnn.gnn._config import GNNStageConfig
 from trackgnn.geometry import hit_positions
 from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets
 from trackgnn.gnn._network import EdgeTripletNetwork, EdgeTripletOutput
+from trackgnn.graph import edge_loss_weights
 from trackgnn.ratios import ratio
 from trackgnn.tracking import triplet_truth
 
@@ -53,18 +54,17 @@ class GNNTask:
         cfg = self.config
         device = out.edge_logits.device
         true, same = (t.to(device) for t in edge_targets(event, event.edge_index))
-        weight = torch.where(true, torch.tensor(cfg.pos_weight, device=device),
-                             torch.where(same, torch.tensor(cfg.skip_weight, device=device),
-                                         torch.tensor(1.0, device=device)))
+        pt = event.pt[event.edge_index[0]].to(device)
+        weight = edge_loss_weights(true, same, pt, pos_weight=cfg.pos_weight, skip_weight=cfg.skip_weight,
+                                   pt_weighting=cfg.pt_weighting)
         bce = nn.functional.binary_cross_entropy_with_logits(out.edge_logits, true.float(), reduction="none")
         edge_loss = (weight * bce).sum() / weight.sum().clamp_min(1e-12)
         if out.triplet_logits.numel() == 0:
             return edge_loss, out.triplet_logits.sum() * 0.0
         target = triplet_truth(true, out.triplets)
         one_particle = triplet_truth(same, out.triplets)
-        weight = torch.where(target, torch.tensor(cfg.triplets.pos_weight, device=device),
-                             torch.where(one_particle, torch.tensor(cfg.skip_weight, device=device),
-                                         torch.tensor(1.0, device=device)))
+        weight = edge_loss_weights(target, one_particle, pt[out.triplets[0]], pos_weight=cfg.triplets.pos_weight,
+                                   skip_weight=cfg.skip_weight, pt_weighting=cfg.pt_weighting)
         bce = nn.functional.binary_cross_entropy_with_logits(out.triplet_logits, target.float(), reduction="none")
         triplet_loss = (weight * bce).sum() / weight.sum().clamp_min(1e-12)
         return edge_loss, triplet_loss

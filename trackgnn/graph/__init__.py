@@ -10,6 +10,7 @@ from trackgnn.graph._backends import (
 from trackgnn.graph._edge_features import EDGE_FEATURES, edge_geometry
 from trackgnn.graph._build import edge_labels, orient_edges, radius_graph, truth_edge_mask
 from trackgnn.graph._layer_map import LayerPairMap, detector_layer_codes
+from trackgnn.graph._loss_weights import PT_WEIGHTINGS, edge_loss_weights, score_pt_weight
 from trackgnn.graph._metrics import (
     PT_BINS,
     EdgeCounts,
@@ -25,10 +26,12 @@ __all__ = [
     "BACKENDS",
     "PT_BINS",
     "EdgeCounts",
+    "PT_WEIGHTINGS",
     "LayerPairMap",
     "detector_layer_codes",
     "edge_counts",
     "edge_labels",
+    "edge_loss_weights",
     "edge_metrics",
     "edge_summary",
     "knn_within_radius",
@@ -37,6 +40,7 @@ __all__ = [
     "register_backend",
     "resolve_backend",
     "resolved_backend_name",
+    "score_pt_weight",
     "summarize_edge_counts",
     "truth_edge_mask",
 ]
