@@ -17,14 +17,15 @@ Only for modules in eval mode without gradient (:func:`inference_ready`).
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+import contextlib
+from typing import Iterator, NamedTuple, Sequence
 
 import torch
 from torch import Tensor, nn
 
 from trackgnn.models._row_threads import run_row_ranges
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "GatheredInput", "gathered_mlp", "inference_ready"]
+__all__ = ["DEFAULT_CHUNK_ROWS", "GatheredInput", "fast_inference", "gathered_mlp", "inference_ready"]
 
 #: Output rows per chunk: a (rows, 64) float32 activation is 2 MiB, about a core's L2.
 DEFAULT_CHUNK_ROWS: int = 8_192
@@ -37,9 +38,25 @@ class GatheredInput(NamedTuple):
     index: Tensor | None = None
 
 
+_enabled = True
+
+
+@contextlib.contextmanager
+def fast_inference(enabled: bool = True) -> Iterator[None]:
+    """Within this context, the networks' inference paths are used (default) or not: ``enabled=False``
+    runs the training-time forward (the reference; benchmarks compare the two in one process)."""
+    global _enabled
+    previous, _enabled = _enabled, enabled
+    try:
+        yield
+    finally:
+        _enabled = previous
+
+
 def inference_ready(module: nn.Module) -> bool:
-    """Whether ``module`` runs as a pure function: eval mode and no gradient being recorded."""
-    return not module.training and not torch.is_grad_enabled()
+    """Whether ``module`` may take its inference path: it runs as a pure function (eval mode, no
+    gradient being recorded) and :func:`fast_inference` is not disabled."""
+    return _enabled and not module.training and not torch.is_grad_enabled()
 
 
 def _first_linear(mlp: nn.Sequential) -> nn.Linear:
