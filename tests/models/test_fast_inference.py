@@ -118,3 +118,15 @@ def test_training_mode_takes_the_reference_path_with_gradients():
     x, edges = torch.randn(10, 3), _graph(10, 30, 7)
     gnn(x, edges).sum().backward()
     assert all(p.grad is not None for p in gnn.parameters())
+
+
+def test_worker_threads_run_under_the_callers_inference_mode(monkeypatch):
+    import trackgnn.models._gathered_mlp as module
+
+    original = module.run_row_ranges
+    monkeypatch.setattr(module, "run_row_ranges", lambda work, n, min_rows=0: original(work, n, 1))
+    mlp = MLP([4, 8, 1]).eval()
+    x = torch.randn(3000, 4)
+    with torch.inference_mode():
+        out = gathered_mlp(mlp, [GatheredInput(x)], 3000, chunk_rows=64)
+        torch.testing.assert_close(out, mlp(x), atol=1e-5, rtol=1e-5)

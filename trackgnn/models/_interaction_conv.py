@@ -117,8 +117,8 @@ class InteractionNetworkConv(MessagePassing):
         from trackgnn.models._gathered_mlp import GatheredInput, gathered_mlp
 
         src, dst = edge_index
-        edge_attr = gathered_mlp(self.edge_mlp, [GatheredInput(x, dst), GatheredInput(x, src), GatheredInput(edge_attr)],
-                                 edge_attr.shape[0], residual=edge_attr)
+        inputs = [GatheredInput(x, dst), GatheredInput(x, src), GatheredInput(edge_attr)]  # [x_i, x_j, e]
+        edge_attr = gathered_mlp(self.edge_mlp, inputs, edge_attr.shape[0], residual=edge_attr)
         node_input = torch.empty((x.shape[0], self.node_mlp.in_channels), dtype=torch.float32)
         node_input[:, :x.shape[1]] = x
         adjacency.aggregate(edge_attr, self.aggr_names, self.direction == "both", out=node_input, col0=x.shape[1])

@@ -130,7 +130,8 @@ class InteractionGNN(nn.Module):
 
         h = self.node_encoder(x)
         src, dst = edge_index
-        inputs = [GatheredInput(h, src), GatheredInput(h, dst)] + ([GatheredInput(edge_attr)] if self.edge_features else [])
+        inputs = [GatheredInput(h, src), GatheredInput(h, dst)]
+        inputs += [GatheredInput(edge_attr)] if self.edge_features else []
         e = gathered_mlp(self.edge_encoder, inputs, edge_index.shape[1])
         adjacency = Adjacency(edge_index, x.shape[0])
         for k in range(self.num_iterations):

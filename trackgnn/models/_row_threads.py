@@ -3,8 +3,8 @@
 Cache-sized chunks make many small ATen calls; each one with OpenMP's intra-op threads pays a
 barrier, which costs milliseconds when another process shares the cores.  Splitting the rows
 between threads that each run single-threaded ops scales the same on an idle machine and does
-not wait on busy cores.  Worker threads inherit neither grad mode nor autocast, so
-:func:`run_row_ranges` re-enters both.
+not wait on busy cores.  Worker threads inherit neither grad mode, inference mode nor autocast, so
+:func:`run_row_ranges` re-enters them.
 """
 
 from __future__ import annotations
@@ -45,19 +45,22 @@ def run_row_ranges(work: Callable[[int, int], None], n_rows: int, min_rows: int 
     """Call ``work(start, stop)`` on contiguous ranges covering ``range(n_rows)``.
 
     With ``torch.get_num_threads() > 1`` and at least ``min_rows`` rows per thread, the ranges run
-    concurrently on that many worker threads (single-threaded ATen ops, the caller's grad mode and
-    CPU autocast); otherwise ``work(0, n_rows)`` runs here.  ``work`` must write disjoint outputs.
+    concurrently on that many worker threads (single-threaded ATen ops, the caller's grad mode,
+    inference mode and CPU autocast); otherwise ``work(0, n_rows)`` runs here.  ``work`` must
+    write disjoint outputs.
     """
     n_threads = min(torch.get_num_threads(), n_rows // max(1, min_rows))
     if n_threads <= 1:
         work(0, n_rows)
         return
     grad = torch.is_grad_enabled()
+    inference = torch.is_inference_mode_enabled()
     autocast = torch.is_autocast_enabled("cpu")
     dtype = torch.get_autocast_dtype("cpu")
 
     def run(start: int, stop: int) -> None:
-        with torch.set_grad_enabled(grad), torch.autocast("cpu", dtype=dtype, enabled=autocast):
+        with torch.inference_mode(inference), torch.set_grad_enabled(grad), \
+                torch.autocast("cpu", dtype=dtype, enabled=autocast):
             work(start, stop)
 
     bounds = [n_rows * k // n_threads for k in range(n_threads + 1)]
