@@ -1,12 +1,18 @@
 """Seconds per full event, per stage, of the trained chain as ``trackgnn reconstruct`` runs it.
 
 The chain (hits and cells in, no truth) runs on complete simulated events twice in this one
-invocation: the baseline (FP32 everywhere) and the optimised path (the networks under BF16
-autocast on CPUs with native BF16, or whatever ``--precision`` names); the per-stage medians and
-their ratios are printed.  The first event of each setting is a warm-up and is not counted.
+invocation, the two settings alternating event by event (a load that comes and goes hits both):
+the baseline (FP32 everywhere) and the optimised path (the networks under BF16 autocast on CPUs
+with native BF16, or whatever ``--precision`` names); the per-stage medians and their ratios are
+printed.  The first event of each setting is a warm-up and is not counted.
+
+``--compare inference`` compares instead, both in FP32 (or ``--precision``), the networks'
+training-time forward (the previous implementation, ``fast_inference(False)``) against their
+inference paths (chunked MLPs with split first layers, the graph grouped once for aggregation).
 
     python bench/reconstruct.py                                   # configs/gnn.yaml, its test events
     python bench/reconstruct.py --config configs/gnn.yaml --data data/simulated --events 5
+    python bench/reconstruct.py --compare inference --precision fp32 --events 3
     python bench/reconstruct.py --json bench/results/reconstruct.json
 """
 
@@ -35,24 +41,31 @@ def _events(chain, data_dir: str | None, n_events: int):
     return events
 
 
-def measure(config: str, events: list, precision: str, device: str) -> dict:
-    """Median seconds per step over ``events[1:]`` (``events[0]`` warms up)."""
+def measure(config: str, events: list, settings: dict[str, tuple[str, bool]], device: str) -> dict:
+    """Median seconds per step over ``events[1:]`` (``events[0]`` warms up) of each setting
+    ``name: (precision, inference paths)``, the settings alternating event by event."""
+    from trackgnn.models import fast_inference
     from trackgnn.pipeline import InferenceChain
 
-    chain = InferenceChain(config, device=device, precision=precision)
-    steps: dict[str, list[float]] = {}
-    walls = []
+    chains = {name: (InferenceChain(config, device=device, precision=precision), fast)
+              for name, (precision, fast) in settings.items()}
+    steps: dict[str, dict[str, list[float]]] = {name: {} for name in settings}
+    walls: dict[str, list[float]] = {name: [] for name in settings}
     for k, (event_id, hits, cells) in enumerate(events):
-        start = time.perf_counter()
-        result = chain.run(event_id, hits, cells)
-        wall = time.perf_counter() - start
-        if k == 0:
-            continue
-        walls.append(wall)
-        for step, seconds in result.seconds.items():
-            steps.setdefault(step, []).append(seconds)
-    out = {step: statistics.median(values) for step, values in steps.items()}
-    out["total (wall)"] = statistics.median(walls)
+        for name, (chain, fast) in chains.items():
+            with fast_inference(fast):
+                start = time.perf_counter()
+                result = chain.run(event_id, hits, cells)
+                wall = time.perf_counter() - start
+            if k == 0:
+                continue
+            walls[name].append(wall)
+            for step, seconds in result.seconds.items():
+                steps[name].setdefault(step, []).append(seconds)
+    out = {}
+    for name in settings:
+        out[name] = {step: statistics.median(values) for step, values in steps[name].items()}
+        out[name]["total (wall)"] = statistics.median(walls[name])
     return out
 
 
@@ -62,6 +75,8 @@ def main() -> None:
     parser.add_argument("--data", default=None, help="TrackML directory (default: the config's test events)")
     parser.add_argument("--events", type=int, default=3, help="events measured (plus one warm-up)")
     parser.add_argument("--precision", default="bf16", help="the optimised path's precision")
+    parser.add_argument("--compare", choices=["precision", "inference"], default="precision",
+                        help="precision: FP32 vs --precision; inference: training-time forward vs inference paths")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
@@ -73,18 +88,22 @@ def main() -> None:
     del chain
     n_hits = [len(hits) for _, hits, _ in events[1:]]
     print(f"{len(events) - 1} events measured (+1 warm-up), {statistics.mean(n_hits):.0f} hits per event on average")
-    baseline = measure(args.config, events, "fp32", args.device)
-    optimised = measure(args.config, events, args.precision, args.device)
+    if args.compare == "precision":
+        settings = {"fp32": ("fp32", True), args.precision: (args.precision, True)}
+    else:
+        settings = {"reference": (args.precision, False), "inference": (args.precision, True)}
+    results = measure(args.config, events, settings, args.device)
+    (base_name, baseline), (opt_name, optimised) = results.items()
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"{'step':<18}{'fp32 [s]':>10}{args.precision + ' [s]':>10}{'ratio':>8}")
+    print(f"{'step':<18}{base_name + ' [s]':>15}{opt_name + ' [s]':>15}{'ratio':>8}")
     for step in baseline:
         ratio = baseline[step] / optimised[step] if optimised.get(step) else float("nan")
-        print(f"{step:<18}{baseline[step]:>10.3f}{optimised.get(step, float('nan')):>10.3f}{ratio:>7.2f}x")
+        print(f"{step:<18}{baseline[step]:>15.3f}{optimised.get(step, float('nan')):>15.3f}{ratio:>7.2f}x")
     print(f"peak RSS of this process: {peak_gb:.2f} GB")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"events": [e for e, _, _ in events[1:]], "n_hits": n_hits,
-                                               "fp32": baseline, args.precision: optimised,
+                                               "compare": args.compare, **results,
                                                "peak_rss_gb": peak_gb}, indent=1) + "\n")
 
 

@@ -64,6 +64,11 @@ class EdgeFilterNet(nn.Module):
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor) -> Tensor:
         """``x`` (n_hits, node_dim), ``edge_index`` (2, n_edges), ``edge_attr`` (n_edges, edge_dim)
         → logits (n_edges,)."""
+        from trackgnn.models import GatheredInput, gathered_mlp, inference_ready
+
+        if inference_ready(self):  # same function, without the (E, width) intermediates
+            inputs = [GatheredInput(x, edge_index[0]), GatheredInput(x, edge_index[1]), GatheredInput(edge_attr)]
+            return gathered_mlp(self.mlp, inputs, edge_index.shape[1]).squeeze(-1)
         features = torch.cat([x[edge_index[0]], x[edge_index[1]], edge_attr], dim=1)
         return self.mlp(features).squeeze(-1)
 
@@ -80,8 +85,14 @@ def edge_scores(model: nn.Module, x: Tensor, edge_index: Tensor, edge_attr: Tens
 
 
 def select_edges(data, keep: Tensor):
-    """Copy of event ``data`` keeping only edges where ``keep`` (and their ``y``/``edge_*`` attributes)."""
-    out = data.clone()
+    """Copy of event ``data`` keeping only edges where ``keep`` (and their ``y``/``edge_*`` attributes).
+
+    The copy shares the other (per-hit, per-event) tensors with ``data``: nothing here modifies
+    tensors in place, and cloning a full event's edge tensors only to replace them cost seconds.
+    """
+    from trackgnn.stages import shallow_copy
+
+    out = shallow_copy(data)
     out.edge_index = data.edge_index[:, keep]
     for key in data.keys():
         if key == "y" or (key.startswith("edge_") and key != "edge_index"):

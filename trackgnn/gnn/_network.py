@@ -7,7 +7,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from trackgnn.models import InteractionGNN, TripletClassifier
+from trackgnn.models import InteractionGNN, TripletClassifier, inference_ready
+from trackgnn.models._row_threads import run_row_ranges
 from trackgnn.tracking import TRIPLET_FEATURES, build_triplets, triplet_features
 
 __all__ = ["EdgeTripletNetwork", "EdgeTripletOutput"]
@@ -19,6 +20,26 @@ class EdgeTripletOutput(NamedTuple):
     edge_logits: Tensor
     triplets: Tensor
     triplet_logits: Tensor
+
+
+def _triplet_geometry(pos: Tensor, edge_index: Tensor, triplets: Tensor, scores: Tensor, chunked: bool,
+                      chunk_rows: int = 32_768) -> Tensor:
+    """``asinh`` of :func:`~trackgnn.tracking.triplet_features` (curvatures of fake triplets reach
+    thousands per metre; true ones stay near 0); ``chunked``: by cache-sized blocks of triplets
+    on worker threads (the features are per triplet: same values)."""
+    if not chunked or triplets.shape[1] <= chunk_rows:
+        return torch.asinh(triplet_features(pos, edge_index, triplets, scores))
+    first = torch.asinh(triplet_features(pos, edge_index, triplets[:, :chunk_rows], scores))
+    out = first.new_empty((triplets.shape[1], first.shape[1]))
+    out[:chunk_rows] = first
+
+    def work(start: int, stop: int) -> None:
+        for s in range(start + chunk_rows, stop + chunk_rows, chunk_rows):
+            end = min(s + chunk_rows, stop + chunk_rows)
+            out[s:end] = torch.asinh(triplet_features(pos, edge_index, triplets[:, s:end], scores))
+
+    run_row_ranges(work, triplets.shape[1] - chunk_rows)
+    return out
 
 
 class EdgeTripletNetwork(nn.Module):
@@ -68,8 +89,7 @@ class EdgeTripletNetwork(nn.Module):
         if max_triplets is not None and triplets.shape[1] > max_triplets:
             pick = torch.randperm(triplets.shape[1], generator=generator)[:max_triplets]
             triplets = triplets[:, pick.to(triplets.device)]
-        # asinh: curvatures of fake triplets reach thousands per metre; true ones stay near 0
-        geometry = torch.asinh(triplet_features(pos, edge_index, triplets, scores))
+        geometry = _triplet_geometry(pos, edge_index, triplets, scores, chunked=inference_ready(self))
         # the head reads the GNN's latents without training them: the edge classifier is not
         # pulled around by a loss over a triplet set that changes as its own scores change
         triplet_logits = self.triplet_head(edge_index, triplets, edge_latent=e.detach(), node_latent=h.detach(),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
 import torch
 from torch import Tensor
 from torch_geometric.nn import MessagePassing
 
 from trackgnn.models._mlp import MLP
+
+if TYPE_CHECKING:
+    from trackgnn.models._segment_aggregate import Adjacency
 
 __all__ = ["InteractionNetworkConv"]
 
@@ -98,6 +101,28 @@ class InteractionNetworkConv(MessagePassing):
         edge_attr = edge_attr + self.edge_updater(edge_index, x=x, edge_attr=edge_attr)
         n = x.size(0)
         x = x + self.propagate(edge_index, x=x, edge_attr=edge_attr, size=(n, n))
+        return x, edge_attr
+
+    @property
+    def kernel_ready(self) -> bool:
+        """Whether :meth:`infer` computes this step (its aggregations are :data:`KERNEL_AGGREGATIONS`)."""
+        from trackgnn.models._segment_aggregate import KERNEL_AGGREGATIONS
+
+        return all(name in KERNEL_AGGREGATIONS for name in self.aggr_names)
+
+    def infer(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor,
+              adjacency: "Adjacency") -> tuple[Tensor, Tensor]:
+        """:meth:`forward` for inference (eval mode, no gradient, :attr:`kernel_ready`), reusing the
+        graph's grouping ``adjacency``: chunked MLPs without concatenations, one-pass aggregations."""
+        from trackgnn.models._gathered_mlp import GatheredInput, gathered_mlp
+
+        src, dst = edge_index
+        inputs = [GatheredInput(x, dst), GatheredInput(x, src), GatheredInput(edge_attr)]  # [x_i, x_j, e]
+        edge_attr = gathered_mlp(self.edge_mlp, inputs, edge_attr.shape[0], residual=edge_attr)
+        node_input = torch.empty((x.shape[0], self.node_mlp.in_channels), dtype=torch.float32)
+        node_input[:, :x.shape[1]] = x
+        adjacency.aggregate(edge_attr, self.aggr_names, self.direction == "both", out=node_input, col0=x.shape[1])
+        x = gathered_mlp(self.node_mlp, [GatheredInput(node_input)], x.shape[0], residual=x)
         return x, edge_attr
 
     def edge_update(self, x_i: Tensor, x_j: Tensor, edge_attr: Tensor) -> Tensor:

@@ -8,6 +8,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
+from trackgnn.models._gathered_mlp import GatheredInput, gathered_mlp, inference_ready
 from trackgnn.models._interaction_conv import InteractionNetworkConv
 from trackgnn.models._mlp import MLP
 
@@ -105,6 +106,8 @@ class InteractionGNN(nn.Module):
         if self.edge_features and (edge_attr is None or edge_attr.shape[-1] != self.edge_features):
             got = None if edge_attr is None else tuple(edge_attr.shape)
             raise ValueError(f"{self.__class__.__name__}: expected edge_attr of width {self.edge_features}, got {got}")
+        if self._inference_ready():
+            return self._embed_inference(x, edge_index, edge_attr)
         h = self.node_encoder(x)
         src, dst = edge_index
         parts = [h[src], h[dst]] + ([edge_attr] if self.edge_features else [])
@@ -117,9 +120,30 @@ class InteractionGNN(nn.Module):
                 h, e = conv(h, edge_index, e)
         return h, e
 
+    def _inference_ready(self) -> bool:
+        return inference_ready(self) and all(conv.kernel_ready for conv in self.convs)
+
+    def _embed_inference(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None) -> tuple[Tensor, Tensor]:
+        """:meth:`embed` in eval mode without gradient: chunked MLPs (:func:`gathered_mlp`) and the
+        graph grouped once for every iteration's aggregation (:class:`Adjacency`)."""
+        from trackgnn.models._segment_aggregate import Adjacency  # numba: imported when first needed
+
+        h = self.node_encoder(x)
+        src, dst = edge_index
+        inputs = [GatheredInput(h, src), GatheredInput(h, dst)]
+        inputs += [GatheredInput(edge_attr)] if self.edge_features else []
+        e = gathered_mlp(self.edge_encoder, inputs, edge_index.shape[1])
+        adjacency = Adjacency(edge_index, x.shape[0])
+        for k in range(self.num_iterations):
+            h, e = self.convs[0 if self.share_weights else k].infer(h, edge_index, e, adjacency)
+        return h, e
+
     def classify(self, h: Tensor, edge_index: Tensor, e: Tensor) -> Tensor:
         """Edge logits (E,) from latent node and edge features."""
         src, dst = edge_index
+        if inference_ready(self):
+            inputs = [GatheredInput(h, src), GatheredInput(h, dst), GatheredInput(e)]
+            return gathered_mlp(self.edge_head, inputs, edge_index.shape[1]).squeeze(-1)
         return self.edge_head(torch.cat([h[src], h[dst], e], dim=-1)).squeeze(-1)
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None = None) -> Tensor:

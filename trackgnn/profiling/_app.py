@@ -162,13 +162,19 @@ def profile_stage(stage: Stage, data: Any, device: str = "cpu", repeats: int = 3
     during which ``FlopCounterMode`` records ``torch_flop_counter_flops`` (what torch's own
     counter sees: matmuls only).  ``single_run`` (``--quick``) runs the stage once, cold,
     and times that profiled run (the profiler adds microseconds per operator).
+
+    The networks run their training-time forward (``fast_inference(False)``): the analytic costs
+    count that computation, and ``FlopCounterMode`` does not see the worker threads of the
+    inference paths.
     """
     import torch
     from torch.profiler import ProfilerActivity, profile
     from torch.utils.flop_counter import FlopCounterMode
 
+    from trackgnn.models import fast_inference
+
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device == "cuda" else [])
-    with torch.inference_mode():
+    with torch.inference_mode(), fast_inference(False):
         if warmup:
             stage.run(data)
             _sync(device)

@@ -1,0 +1,140 @@
+"""Inference of an :class:`MLP` over concatenated, gathered rows, without building the concatenation.
+
+The networks here read edges (and triplets) as ``MLP([x[src], x[dst], edge_attr])``.  Written
+that way, a full event materialises several (E, width) tensors, and every normalisation and
+activation streams hundreds of megabytes through memory.  :func:`gathered_mlp` computes the same
+function exactly (up to float rounding) for inference:
+
+* the first linear layer is split by input block, ``W [a, b, c] = W_a a + W_b b + W_c c``;
+  a block gathered from a table (hits, edges) is projected once per table row and the
+  projection gathered per output row (``(W_a x)[src]``), which is cheaper whenever the table
+  has fewer rows than the output or is not wider than the layer;
+* the output rows are processed in chunks that stay in the CPU caches, each through the
+  first layer's sum, then the MLP's remaining modules, then an optional residual.
+
+Only for modules in eval mode without gradient (:func:`inference_ready`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator, NamedTuple, Sequence
+
+import torch
+from torch import Tensor, nn
+
+from trackgnn.models._row_threads import run_row_ranges
+
+__all__ = ["DEFAULT_CHUNK_ROWS", "GatheredInput", "fast_inference", "gathered_mlp", "inference_ready"]
+
+#: Output rows per chunk: a (rows, 64) float32 activation is 2 MiB, about a core's L2.
+DEFAULT_CHUNK_ROWS: int = 8_192
+
+
+class GatheredInput(NamedTuple):
+    """One block of an MLP's input: ``table[index]`` (or ``table`` itself, row by row, when ``index`` is None)."""
+
+    table: Tensor
+    index: Tensor | None = None
+
+
+_enabled = True
+
+
+@contextlib.contextmanager
+def fast_inference(enabled: bool = True) -> Iterator[None]:
+    """Within this context, the networks' inference paths are used (default) or not: ``enabled=False``
+    runs the training-time forward (the reference; benchmarks compare the two in one process)."""
+    global _enabled
+    previous, _enabled = _enabled, enabled
+    try:
+        yield
+    finally:
+        _enabled = previous
+
+
+def inference_ready(module: nn.Module) -> bool:
+    """Whether ``module`` may take its inference path: it runs as a pure function (eval mode, no
+    gradient being recorded) and :func:`fast_inference` is not disabled."""
+    return _enabled and not module.training and not torch.is_grad_enabled()
+
+
+def _first_linear(mlp: nn.Sequential) -> nn.Linear:
+    first = mlp[0]
+    if not isinstance(first, nn.Linear):
+        raise TypeError(f"gathered_mlp: the MLP must start with nn.Linear, got {type(first).__name__}")
+    return first
+
+
+def _project(table: Tensor, weight: Tensor, chunk_rows: int) -> Tensor:
+    """``table @ weight.T`` in chunks of rows (autocast applies as to ``nn.Linear``)."""
+    parts = [nn.functional.linear(table[s:s + chunk_rows], weight) for s in range(0, table.shape[0], chunk_rows)]
+    return torch.cat(parts) if len(parts) != 1 else parts[0]
+
+
+def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: int, *,
+                 residual: Tensor | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Tensor:
+    """``mlp(torch.cat([t[i] for t, i in inputs], dim=1)) (+ residual)`` evaluated chunk by chunk.
+
+    Parameters
+    ----------
+    mlp : nn.Sequential
+        Starts with an ``nn.Linear`` whose input width is the sum of the blocks' widths; every
+        later module must act row by row (linear, LayerNorm, activation, eval-mode BatchNorm or
+        Dropout).
+    inputs : sequence of GatheredInput
+        The blocks, in the order of the concatenation.  Blocks with an ``index`` of length
+        ``n_rows`` are gathered; those without have ``n_rows`` rows.
+    n_rows : int
+        Output rows.
+    residual : Tensor, optional
+        (n_rows, out) added to the output.
+    chunk_rows : int
+        Rows per chunk.
+
+    Returns
+    -------
+    Tensor
+        (n_rows, out), the dtype of the MLP's output (BF16 under BF16 autocast).
+    """
+    if n_rows == 0:
+        first = inputs[0].table
+        empty = first.new_zeros((0, sum(block.table.shape[1] for block in inputs)))
+        out = mlp(empty)
+        return out if residual is None else residual + out
+    linear = _first_linear(mlp)
+    weights = torch.split(linear.weight, [block.table.shape[1] for block in inputs], dim=1)
+    # a gathered block is projected per table row first: one small matmul instead of one per output row
+    blocks = [(block.table if block.index is None else _project(block.table, weight, chunk_rows), block.index,
+               weight if block.index is None else None) for block, weight in zip(inputs, weights)]
+    rest = list(mlp)[1:]
+    out_channels = _last_width(mlp)
+
+    def rows(start: int, stop: int) -> Tensor:
+        z = None
+        for table, index, weight in blocks:
+            term = (nn.functional.linear(table[start:stop], weight) if index is None
+                    else table.index_select(0, index[start:stop]))
+            z = term if z is None else z.add_(term) if z.dtype == term.dtype else z + term
+        if linear.bias is not None:
+            z = z.add_(linear.bias) if z.dtype == linear.bias.dtype else z + linear.bias
+        for module in rest:
+            z = module(z)
+        return z if residual is None else residual[start:stop] + z
+
+    # the output dtype (autocast) is that of the first chunk
+    first = rows(0, min(chunk_rows, n_rows))
+    out = first.new_empty((n_rows, out_channels))
+    out[:first.shape[0]] = first
+
+    def work(start: int, stop: int) -> None:
+        for s in range(start, stop, chunk_rows):
+            out[s:min(s + chunk_rows, stop)] = rows(s, min(s + chunk_rows, stop))
+
+    run_row_ranges(lambda start, stop: work(start + first.shape[0], stop + first.shape[0]),
+                   n_rows - first.shape[0])
+    return out
+
+
+def _last_width(mlp: nn.Sequential) -> int:
+    return [m for m in mlp if isinstance(m, nn.Linear)][-1].out_features
