@@ -57,14 +57,13 @@ def embedding_graph(embedding: Tensor, data, config: GraphConfig, device: str = 
     """(2, E) edges, inner → outer hit (:func:`~trackgnn.embedding.hit_order_key`), joining hits of
     event ``data`` whose ``embedding`` (N, D) rows lie within ``config.r`` (at most ``config.k``
     neighbours per hit).  With ``config.search_k``, only pairs of detector layers that
-    ``layer_pairs`` (:class:`trackgnn.graph.LayerPairMap`, the embedding network's) allows count.
+    ``layer_pairs`` (:class:`trackgnn.graph.LayerPairMap`, the embedding network's) allows count
+    (:meth:`~trackgnn.graph.LayerPairMap.pair_filter`, applied in the compiled selection).
     """
     from trackgnn.embedding._task import hit_order_key
     from trackgnn.graph import radius_graph
 
-    def allowed(src: Tensor, dst: Tensor) -> Tensor:
-        return layer_pairs.allowed(data.layer, src, dst)
-
-    keep = allowed if config.search_k is not None and layer_pairs is not None else None
+    use_map = config.search_k is not None and layer_pairs is not None
+    keep = layer_pairs.pair_filter(data.layer) if use_map else None
     return radius_graph(embedding, hit_order_key(data), config.r, config.k, backend=config.backend,
                         chunk_size=config.chunk_size, device=device, keep=keep, search_k=config.search_k)

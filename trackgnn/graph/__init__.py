@@ -2,14 +2,16 @@
 
 from trackgnn.graph._backends import (
     BACKENDS,
+    NeighbourBlock,
     knn_within_radius,
+    neighbour_blocks,
     register_backend,
     resolve_backend,
     resolved_backend_name,
 )
 from trackgnn.graph._edge_features import EDGE_FEATURES, edge_geometry
 from trackgnn.graph._build import edge_labels, orient_edges, radius_graph, truth_edge_mask
-from trackgnn.graph._layer_map import LayerPairMap, detector_layer_codes
+from trackgnn.graph._layer_map import LayerPairMap, PairFilter, detector_layer_codes
 from trackgnn.graph._metrics import (
     PT_BINS,
     EdgeCounts,
@@ -26,12 +28,15 @@ __all__ = [
     "PT_BINS",
     "EdgeCounts",
     "LayerPairMap",
+    "NeighbourBlock",
+    "PairFilter",
     "detector_layer_codes",
     "edge_counts",
     "edge_labels",
     "edge_metrics",
     "edge_summary",
     "knn_within_radius",
+    "neighbour_blocks",
     "orient_edges",
     "radius_graph",
     "register_backend",

@@ -7,6 +7,8 @@ from typing import Callable
 import numpy as np
 
 from trackgnn.graph._backends import knn_within_radius
+from trackgnn.graph._layer_map import PairFilter
+from trackgnn.graph._select import oriented_unique_edges
 
 __all__ = ["radius_graph", "orient_edges", "edge_labels", "truth_edge_mask"]
 
@@ -40,7 +42,7 @@ def orient_edges(src: np.ndarray, dst: np.ndarray, order_key: np.ndarray) -> np.
 
 def radius_graph(embedding, order_key, r: float, k: int, backend: str = "faiss",
                  chunk_size: int | None = None, device: str = "cpu", *,
-                 keep: Callable | None = None, search_k: int | None = None):
+                 keep: Callable | None = None, search_k: int | None = None, fused: bool = True):
     """Edges between hits closer than ``r`` in embedding space (each hit's ``k`` nearest at most).
 
     Parameters
@@ -52,25 +54,35 @@ def radius_graph(embedding, order_key, r: float, k: int, backend: str = "faiss",
         See :func:`trackgnn.graph.knn_within_radius`.
     keep : callable, optional
         ``keep(src, dst) -> (E,) bool`` over candidate pairs (int64 tensors): only accepted
-        pairs count towards a hit's ``k`` (e.g. :meth:`LayerPairMap.allowed`).
+        pairs count towards a hit's ``k`` (e.g. :meth:`LayerPairMap.allowed`).  A
+        :class:`~trackgnn.graph.PairFilter` (:meth:`LayerPairMap.pair_filter`) is applied
+        inside the compiled neighbour selection.
     search_k : int, optional
         Neighbours searched per hit before ``keep`` (default ``k``).
+    fused : bool
+        Compiled selection and orientation (default); ``False``: the NumPy reference, with
+        ``keep`` called on all candidate pairs.  Both give identical edges.
 
     Returns
     -------
-    Tensor of shape (2, n_edges), int64.
+    Tensor of shape (2, n_edges), int64, sorted by (source, target).
     """
     import torch
 
     search = k if keep is None else max(k, search_k or k)
+    key = order_key.cpu().numpy() if torch.is_tensor(order_key) else np.asarray(order_key)
+    if fused and (keep is None or isinstance(keep, PairFilter)):
+        src, dst = knn_within_radius(embedding, r, k, backend=backend, chunk_size=chunk_size,
+                                     device=device, search_k=search, pair_filter=keep)
+        return torch.from_numpy(oriented_unique_edges(src, dst, key))
     src, dst = knn_within_radius(embedding, r, search, backend=backend, chunk_size=chunk_size,
-                                 device=device)
+                                 device=device, fused=fused)
     if keep is not None and src.size:
-        ok = keep(torch.from_numpy(src), torch.from_numpy(dst)).numpy()
+        ok = np.asarray(keep(torch.from_numpy(src), torch.from_numpy(dst)), dtype=bool)
         src, dst = src[ok], dst[ok]
         src, dst = _first_per_query(src, dst, k)
-    key = order_key.cpu().numpy() if torch.is_tensor(order_key) else np.asarray(order_key)
-    return torch.from_numpy(orient_edges(src, dst, key))
+    edges = oriented_unique_edges(src, dst, key) if fused else orient_edges(src, dst, key)
+    return torch.from_numpy(edges)
 
 
 def _first_per_query(src: np.ndarray, dst: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
