@@ -99,66 +99,47 @@ def select_neighbours(dist: np.ndarray, idx: np.ndarray, queries: np.ndarray, n:
 
 
 @njit(cache=True)
-def _insertion_sort(values, lo, hi):
-    for a in range(lo + 1, hi):
-        v = values[a]
-        b = a - 1
-        while b >= lo and values[b] > v:
-            values[b + 1] = values[b]
-            b -= 1
-        values[b + 1] = v
+def _oriented_codes(src, dst, key):
+    """``lo * n + hi`` per pair (self pairs: −1), ``lo`` the hit of lower ``key`` (ties: lower index)."""
+    n = key.shape[0]
+    codes = np.empty(src.shape[0], dtype=np.int64)
+    for e in range(src.shape[0]):
+        s, d = src[e], dst[e]
+        if s == d:
+            codes[e] = -1
+        elif key[s] > key[d] or (key[s] == key[d] and s > d):
+            codes[e] = d * n + s
+        else:
+            codes[e] = s * n + d
+    return codes
 
 
 @njit(cache=True)
-def oriented_unique_edges(src, dst, key):
+def _decode_unique(codes, n):
+    """(2, n_unique) int64 edges of the sorted ``codes``, negative codes and duplicates skipped."""
+    total = 0
+    for e in range(codes.shape[0]):
+        if codes[e] >= 0 and (total == 0 or codes[e] != codes[e - 1]):
+            total += 1
+    edges = np.empty((2, total), dtype=np.int64)
+    out = 0
+    for e in range(codes.shape[0]):
+        c = codes[e]
+        if c >= 0 and (out == 0 or c != codes[e - 1]):
+            edges[0, out] = c // n
+            edges[1, out] = c % n
+            out += 1
+    return edges
+
+
+def oriented_unique_edges(src: np.ndarray, dst: np.ndarray, key: np.ndarray) -> np.ndarray:
     """(2, n_edges) int64 unique undirected edges from low to high ``key``, sorted by (source, target).
 
     Same result as :func:`trackgnn.graph.orient_edges` (self pairs dropped, ties of ``key``
-    broken by hit index), by a counting sort on the source hit instead of a global sort.
+    broken by hit index): one compiled pass to pair codes, NumPy's (vectorised) sort, one
+    compiled pass to unique edges.
     """
-    n = key.shape[0]
-    m = src.shape[0]
-    lo = np.empty(m, dtype=np.int64)
-    hi = np.empty(m, dtype=np.int64)
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    for e in range(m):
-        s, d = src[e], dst[e]
-        if s == d:
-            lo[e] = -1
-            continue
-        if key[s] > key[d] or (key[s] == key[d] and s > d):
-            s, d = d, s
-        lo[e], hi[e] = s, d
-        ptr[s + 1] += 1
-    for u in range(n):
-        ptr[u + 1] += ptr[u]
-    fill = ptr[:-1].copy()
-    targets = np.empty(ptr[n], dtype=np.int64)
-    for e in range(m):
-        s = lo[e]
-        if s >= 0:
-            targets[fill[s]] = hi[e]
-            fill[s] += 1
-    unique = np.zeros(n, dtype=np.int64)  # distinct targets per source, moved to the front of its bucket
-    total = 0
-    for u in range(n):
-        a, b = ptr[u], ptr[u + 1]
-        if b - a > 32:
-            targets[a:b] = np.sort(targets[a:b])
-        else:
-            _insertion_sort(targets, a, b)
-        count = 0
-        for t in range(a, b):
-            if count == 0 or targets[t] != targets[a + count - 1]:
-                targets[a + count] = targets[t]
-                count += 1
-        unique[u] = count
-        total += count
-    edges = np.empty((2, total), dtype=np.int64)
-    out = 0
-    for u in range(n):
-        for t in range(ptr[u], ptr[u] + unique[u]):
-            edges[0, out] = u
-            edges[1, out] = targets[t]
-            out += 1
-    return edges
+    key = np.asarray(key)
+    codes = _oriented_codes(np.asarray(src, np.int64), np.asarray(dst, np.int64), key)
+    codes.sort()
+    return _decode_unique(codes, max(1, key.shape[0]))
