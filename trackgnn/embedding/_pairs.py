@@ -50,7 +50,7 @@ def _tree_pairs(embedding: Tensor, queries: Tensor, r: float, kk: int) -> Tensor
     import numpy as np
     from scipy.spatial import cKDTree
 
-    from trackgnn.graph._select import select_neighbours
+    from trackgnn.graph import select_neighbours
 
     points = embedding.detach().numpy().astype(np.float32, copy=False)
     q = queries.numpy()

@@ -12,6 +12,7 @@ from trackgnn.graph._backends import (
 from trackgnn.graph._edge_features import EDGE_FEATURES, edge_geometry
 from trackgnn.graph._build import edge_labels, orient_edges, radius_graph, truth_edge_mask
 from trackgnn.graph._layer_map import LayerPairMap, PairFilter, detector_layer_codes
+from trackgnn.graph._select import select_neighbours
 from trackgnn.graph._metrics import (
     PT_BINS,
     EdgeCounts,
@@ -42,6 +43,7 @@ __all__ = [
     "register_backend",
     "resolve_backend",
     "resolved_backend_name",
+    "select_neighbours",
     "summarize_edge_counts",
     "truth_edge_mask",
 ]
