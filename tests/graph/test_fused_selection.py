@@ -115,3 +115,17 @@ def test_pair_filter_equals_allowed():
     allowed = layer_map.allowed(layer, src, dst)
     assert 0 < allowed.sum() < len(allowed)
     assert torch.equal(layer_map.pair_filter(layer)(src, dst), allowed)
+
+
+def test_edge_lengths_and_truth_mask_without_truth():
+    from trackgnn.graph import edge_lengths, truth_edge_mask
+
+    rng = np.random.default_rng(11)
+    x = torch.from_numpy(rng.normal(size=(200, 8)).astype(np.float32))
+    edges = torch.from_numpy(rng.integers(0, 200, (2, 3000)))
+    assert torch.equal(edge_lengths(x, edges), (x[edges[0]] - x[edges[1]]).norm(dim=-1))
+    assert edge_lengths(x, edges[:, :0]).shape == (0,)
+    found, is_truth = truth_edge_mask(edges, edges[:, :0], 200)
+    assert found.shape == (0,) and is_truth.shape == (3000,) and not is_truth.any()
+    found, is_truth = truth_edge_mask(edges, edges[:, :5].flip(0), 200)
+    assert found.all() and is_truth[:5].all()

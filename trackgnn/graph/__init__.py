@@ -10,7 +10,7 @@ from trackgnn.graph._backends import (
     resolved_backend_name,
 )
 from trackgnn.graph._edge_features import EDGE_FEATURES, edge_geometry
-from trackgnn.graph._build import edge_labels, orient_edges, radius_graph, truth_edge_mask
+from trackgnn.graph._build import edge_labels, edge_lengths, orient_edges, radius_graph, truth_edge_mask
 from trackgnn.graph._layer_map import LayerPairMap, PairFilter, detector_layer_codes
 from trackgnn.graph._select import select_neighbours
 from trackgnn.graph._metrics import (
@@ -34,6 +34,7 @@ __all__ = [
     "detector_layer_codes",
     "edge_counts",
     "edge_labels",
+    "edge_lengths",
     "edge_metrics",
     "edge_summary",
     "knn_within_radius",

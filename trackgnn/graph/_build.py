@@ -10,7 +10,7 @@ from trackgnn.graph._backends import knn_within_radius
 from trackgnn.graph._layer_map import PairFilter
 from trackgnn.graph._select import oriented_unique_edges
 
-__all__ = ["radius_graph", "orient_edges", "edge_labels", "truth_edge_mask"]
+__all__ = ["radius_graph", "orient_edges", "edge_labels", "edge_lengths", "truth_edge_mask"]
 
 
 def orient_edges(src: np.ndarray, dst: np.ndarray, order_key: np.ndarray) -> np.ndarray:
@@ -100,6 +100,19 @@ def edge_labels(edge_index, particle_id):
     return (a == b) & (a != 0)
 
 
+def edge_lengths(x, edge_index):
+    """Tensor of shape (n_edges,): Euclidean distance between the rows of ``x`` (n, d) each edge joins.
+
+    Same values as ``(x[edge_index[0]] - x[edge_index[1]]).norm(dim=-1)``, with one (E, d)
+    temporary instead of three.
+    """
+    import torch
+
+    diff = x.index_select(0, edge_index[0])
+    diff.sub_(x.index_select(0, edge_index[1]))
+    return torch.linalg.vector_norm(diff, dim=-1)
+
+
 def truth_edge_mask(edge_index, track_edges, num_nodes: int):
     """Which truth edges appear (in either orientation) in ``edge_index``.
 
@@ -115,5 +128,8 @@ def truth_edge_mask(edge_index, track_edges, num_nodes: int):
         lo, hi = torch.minimum(edges[0], edges[1]), torch.maximum(edges[0], edges[1])
         return lo * num_nodes + hi
 
+    if track_edges.shape[1] == 0:  # no truth (inference on raw hits)
+        return (torch.zeros(0, dtype=torch.bool, device=edge_index.device),
+                torch.zeros(edge_index.shape[1], dtype=torch.bool, device=edge_index.device))
     graph, truth = codes(edge_index), codes(track_edges)
     return torch.isin(truth, graph), torch.isin(graph, truth)
