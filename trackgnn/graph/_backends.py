@@ -3,6 +3,11 @@
 Every backend answers the same question: for each point ``i``, the (at most)
 ``k`` nearest other points ``j`` with ``|x_i - x_j| < r``.  Results agree across
 backends up to float rounding at the radius and ties at the k-th distance.
+
+A backend only searches: it yields :class:`NeighbourBlock` rows of nearest points, and
+:func:`select_pairs` (one compiled pass per block, :mod:`trackgnn.graph._select`) drops the
+query itself, the points beyond ``r`` and, with a :class:`~trackgnn.graph.PairFilter`, the
+disallowed layer pairs, keeping the first ``k`` per query.
 """
 
 from __future__ import annotations
