@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from torch import Tensor
 
@@ -53,18 +54,22 @@ class GraphConfig:
 
 
 def embedding_graph(embedding: Tensor, data, config: GraphConfig, device: str = "cpu",
-                    layer_pairs=None) -> Tensor:
+                    layer_pairs=None, fused: bool = True) -> Tensor:
     """(2, E) edges, inner → outer hit (:func:`~trackgnn.embedding.hit_order_key`), joining hits of
     event ``data`` whose ``embedding`` (N, D) rows lie within ``config.r`` (at most ``config.k``
     neighbours per hit).  With ``config.search_k``, only pairs of detector layers that
-    ``layer_pairs`` (:class:`trackgnn.graph.LayerPairMap`, the embedding network's) allows count.
+    ``layer_pairs`` (:class:`trackgnn.graph.LayerPairMap`, the embedding network's) allows count
+    (:meth:`~trackgnn.graph.LayerPairMap.pair_filter`, applied in the compiled selection).
+    ``fused=False``: the NumPy reference path (``LayerPairMap.allowed`` on every candidate pair),
+    identical edges (``bench/graph_step.py``).
     """
     from trackgnn.embedding._task import hit_order_key
     from trackgnn.graph import radius_graph
 
-    def allowed(src: Tensor, dst: Tensor) -> Tensor:
-        return layer_pairs.allowed(data.layer, src, dst)
-
-    keep = allowed if config.search_k is not None and layer_pairs is not None else None
+    use_map = config.search_k is not None and layer_pairs is not None
+    keep = None
+    if use_map:
+        keep = layer_pairs.pair_filter(data.layer) if fused else partial(layer_pairs.allowed, data.layer)
     return radius_graph(embedding, hit_order_key(data), config.r, config.k, backend=config.backend,
-                        chunk_size=config.chunk_size, device=device, keep=keep, search_k=config.search_k)
+                        chunk_size=config.chunk_size, device=device, keep=keep, search_k=config.search_k,
+                        fused=fused)

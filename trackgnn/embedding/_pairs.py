@@ -50,14 +50,15 @@ def _tree_pairs(embedding: Tensor, queries: Tensor, r: float, kk: int) -> Tensor
     import numpy as np
     from scipy.spatial import cKDTree
 
+    from trackgnn.graph import select_neighbours
+
     points = embedding.detach().numpy().astype(np.float32, copy=False)
     q = queries.numpy()
     dist, idx = cKDTree(points).query(points[q], k=kk, distance_upper_bound=r,
                                       workers=torch.get_num_threads())
     dist, idx = dist.reshape(len(q), kk), idx.reshape(len(q), kk)
-    ok = (idx < len(points)) & (idx != q[:, None]) & (dist < r)
-    rows, cols = np.nonzero(ok)
-    return torch.from_numpy(np.stack([q[rows], idx[rows, cols]]).astype(np.int64))
+    src, dst = select_neighbours(dist, idx, q, len(points), r, square=False, k=kk)
+    return torch.from_numpy(np.stack([src, dst]))
 
 
 def sample_pairs(embedding: Tensor, track_edges: Tensor, n_queries: int, r: float, k: int,

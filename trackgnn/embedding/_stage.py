@@ -96,7 +96,7 @@ class EmbeddingStage(Stage):
     def inference_steps(self, config: EmbeddingStageConfig, model, device: str) -> list[tuple[str, Callable]]:
         """``embedding`` (the network on every hit) then ``graph_building`` (radius graph, truth labels)."""
         from trackgnn.embedding._graph import embedding_graph
-        from trackgnn.graph import edge_labels, truth_edge_mask
+        from trackgnn.graph import edge_labels, edge_lengths, truth_edge_mask
 
         def embed(data: Any) -> Any:
             out = shallow_copy(data)
@@ -110,7 +110,7 @@ class EmbeddingStage(Stage):
             out.edge_index = edges
             out.y = edge_labels(edges, data.particle_id)
             out.edge_truth = truth_edge_mask(edges, data.track_edges, data.num_nodes)[1]
-            out.edge_dist = (embedding[edges[0]] - embedding[edges[1]]).norm(dim=-1)
+            out.edge_dist = edge_lengths(embedding, edges)
             del out.x
             return out
 

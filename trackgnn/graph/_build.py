@@ -7,8 +7,10 @@ from typing import Callable
 import numpy as np
 
 from trackgnn.graph._backends import knn_within_radius
+from trackgnn.graph._layer_map import PairFilter
+from trackgnn.graph._select import oriented_unique_edges
 
-__all__ = ["radius_graph", "orient_edges", "edge_labels", "truth_edge_mask"]
+__all__ = ["radius_graph", "orient_edges", "edge_labels", "edge_lengths", "truth_edge_mask"]
 
 
 def orient_edges(src: np.ndarray, dst: np.ndarray, order_key: np.ndarray) -> np.ndarray:
@@ -40,7 +42,7 @@ def orient_edges(src: np.ndarray, dst: np.ndarray, order_key: np.ndarray) -> np.
 
 def radius_graph(embedding, order_key, r: float, k: int, backend: str = "faiss",
                  chunk_size: int | None = None, device: str = "cpu", *,
-                 keep: Callable | None = None, search_k: int | None = None):
+                 keep: Callable | None = None, search_k: int | None = None, fused: bool = True):
     """Edges between hits closer than ``r`` in embedding space (each hit's ``k`` nearest at most).
 
     Parameters
@@ -52,25 +54,35 @@ def radius_graph(embedding, order_key, r: float, k: int, backend: str = "faiss",
         See :func:`trackgnn.graph.knn_within_radius`.
     keep : callable, optional
         ``keep(src, dst) -> (E,) bool`` over candidate pairs (int64 tensors): only accepted
-        pairs count towards a hit's ``k`` (e.g. :meth:`LayerPairMap.allowed`).
+        pairs count towards a hit's ``k`` (e.g. :meth:`LayerPairMap.allowed`).  A
+        :class:`~trackgnn.graph.PairFilter` (:meth:`LayerPairMap.pair_filter`) is applied
+        inside the compiled neighbour selection.
     search_k : int, optional
         Neighbours searched per hit before ``keep`` (default ``k``).
+    fused : bool
+        Compiled selection and orientation (default); ``False``: the NumPy reference, with
+        ``keep`` called on all candidate pairs.  Both give identical edges.
 
     Returns
     -------
-    Tensor of shape (2, n_edges), int64.
+    Tensor of shape (2, n_edges), int64, sorted by (source, target).
     """
     import torch
 
     search = k if keep is None else max(k, search_k or k)
+    key = order_key.cpu().numpy() if torch.is_tensor(order_key) else np.asarray(order_key)
+    if fused and (keep is None or isinstance(keep, PairFilter)):
+        src, dst = knn_within_radius(embedding, r, k, backend=backend, chunk_size=chunk_size,
+                                     device=device, search_k=search, pair_filter=keep)
+        return torch.from_numpy(oriented_unique_edges(src, dst, key))
     src, dst = knn_within_radius(embedding, r, search, backend=backend, chunk_size=chunk_size,
-                                 device=device)
+                                 device=device, fused=fused)
     if keep is not None and src.size:
-        ok = keep(torch.from_numpy(src), torch.from_numpy(dst)).numpy()
+        ok = np.asarray(keep(torch.from_numpy(src), torch.from_numpy(dst)), dtype=bool)
         src, dst = src[ok], dst[ok]
         src, dst = _first_per_query(src, dst, k)
-    key = order_key.cpu().numpy() if torch.is_tensor(order_key) else np.asarray(order_key)
-    return torch.from_numpy(orient_edges(src, dst, key))
+    edges = oriented_unique_edges(src, dst, key) if fused else orient_edges(src, dst, key)
+    return torch.from_numpy(edges)
 
 
 def _first_per_query(src: np.ndarray, dst: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -88,6 +100,19 @@ def edge_labels(edge_index, particle_id):
     return (a == b) & (a != 0)
 
 
+def edge_lengths(x, edge_index):
+    """Tensor of shape (n_edges,): Euclidean distance between the rows of ``x`` (n, d) each edge joins.
+
+    Same values as ``(x[edge_index[0]] - x[edge_index[1]]).norm(dim=-1)``, with one (E, d)
+    temporary instead of three.
+    """
+    import torch
+
+    diff = x.index_select(0, edge_index[0])
+    diff.sub_(x.index_select(0, edge_index[1]))
+    return torch.linalg.vector_norm(diff, dim=-1)
+
+
 def truth_edge_mask(edge_index, track_edges, num_nodes: int):
     """Which truth edges appear (in either orientation) in ``edge_index``.
 
@@ -103,5 +128,8 @@ def truth_edge_mask(edge_index, track_edges, num_nodes: int):
         lo, hi = torch.minimum(edges[0], edges[1]), torch.maximum(edges[0], edges[1])
         return lo * num_nodes + hi
 
+    if track_edges.shape[1] == 0:  # no truth (inference on raw hits)
+        return (torch.zeros(0, dtype=torch.bool, device=edge_index.device),
+                torch.zeros(edge_index.shape[1], dtype=torch.bool, device=edge_index.device))
     graph, truth = codes(edge_index), codes(track_edges)
     return torch.isin(truth, graph), torch.isin(graph, truth)

@@ -10,13 +10,14 @@ only each hit's ``volume_id`` and ``layer_id``: no truth.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-__all__ = ["MIN_PAIR_COUNT", "LayerPairMap", "detector_layer_codes"]
+__all__ = ["MIN_PAIR_COUNT", "LayerPairMap", "PairFilter", "detector_layer_codes"]
 
 #: Truth edges a layer pair needs in the training events to be allowed (one-off oddities,
 #: e.g. a looper's hit order, do not open a pair).
@@ -31,6 +32,25 @@ def detector_layer_codes() -> np.ndarray:
 
     detectors = load_detectors()
     return np.unique(layer_key(detectors["volume_id"].to_numpy(), detectors["layer_id"].to_numpy()))
+
+
+@dataclass(frozen=True)
+class PairFilter:
+    """The layer pairs one event's hits may form: hits ``i``, ``j`` pair when ``table[rows[i], rows[j]]``.
+
+    Attributes
+    ----------
+    rows : ndarray of shape (n_hits,), int64
+        Row of each hit in ``table``.
+    table : ndarray of shape (L, L), bool
+    """
+
+    rows: np.ndarray
+    table: np.ndarray
+
+    def __call__(self, src: Tensor, dst: Tensor) -> Tensor:
+        """(E,) bool: whether each pair ``src[e], dst[e]`` is allowed."""
+        return torch.from_numpy(self.table[self.rows[src.cpu().numpy()], self.rows[dst.cpu().numpy()]])
 
 
 class LayerPairMap(nn.Module):
@@ -74,10 +94,25 @@ class LayerPairMap(nn.Module):
         row = self.index(layer)  # per hit, then gathered per pair: pairs outnumber hits 50 to 1
         unknown = len(self.codes)  # an extra row and column that allow everything
         row = torch.where(row >= 0, row, torch.full_like(row, unknown))
+        flat = self._table().flatten()
+        return flat[row[src.to(row.device)] * (unknown + 1) + row[dst.to(row.device)]].cpu()
+
+    @torch.no_grad()
+    def pair_filter(self, layer: Tensor) -> PairFilter:
+        """:meth:`allowed` in table form for the hits of one event (layer codes ``layer``), for
+        the compiled neighbour selection (:func:`trackgnn.graph.radius_graph`)."""
+        if not self.trained:
+            return PairFilter(np.zeros(len(layer), np.int64), np.ones((1, 1), np.bool_))
+        row = self.index(layer)
+        row = torch.where(row >= 0, row, torch.full_like(row, len(self.codes)))
+        return PairFilter(row.cpu().numpy().astype(np.int64), self._table().cpu().numpy())
+
+    def _table(self) -> Tensor:
+        """(L + 1, L + 1) bool allowed layer pairs; the extra row and column (unknown layers) allow all."""
+        unknown = len(self.codes)
         table = torch.ones(unknown + 1, unknown + 1, dtype=torch.bool, device=self.counts.device)
         table[:unknown, :unknown] = self.counts >= MIN_PAIR_COUNT
-        flat = table.flatten()
-        return flat[row[src.to(row.device)] * (unknown + 1) + row[dst.to(row.device)]].cpu()
+        return table
 
     def n_pairs(self) -> int:
         """Allowed unordered layer pairs."""
