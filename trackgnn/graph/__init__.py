@@ -12,10 +12,8 @@ from trackgnn.graph._backends import (
 from trackgnn.graph._edge_features import EDGE_FEATURES, edge_geometry
 from trackgnn.graph._build import edge_labels, edge_lengths, orient_edges, radius_graph, truth_edge_mask
 from trackgnn.graph._layer_map import LayerPairMap, PairFilter, detector_layer_codes
-from trackgnn.graph._select import select_neighbours
-from trackgnn.graph._build import edge_labels, orient_edges, radius_graph, truth_edge_mask
-from trackgnn.graph._layer_map import LayerPairMap, detector_layer_codes
 from trackgnn.graph._loss_weights import PT_WEIGHTINGS, edge_loss_weights, score_pt_weight
+from trackgnn.graph._select import select_neighbours
 from trackgnn.graph._metrics import (
     PT_BINS,
     EdgeCounts,
