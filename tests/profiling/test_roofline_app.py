@@ -19,6 +19,7 @@ from trackgnn.profiling import (
     count_mlp,
     profile_stages,
 )
+from trackgnn.profiling._app import REFERENCE_FORWARD
 
 from tests.conftest import run_cli
 
@@ -94,6 +95,9 @@ def test_app_outputs_and_verdicts(quick_machine, tmp_path):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "app.md").read_text() == app_markdown(on_disk)
     assert on_disk["track_builder"] == "walkthrough" and "track builder `walkthrough`" in app_markdown(on_disk)
+    # the report says which forward the network stages were timed on (reconstruct runs the faster inference paths)
+    assert on_disk["timing"] == "median of 2 runs after a warm-up run; " + REFERENCE_FORWARD
+    assert "reference forward" in app_markdown(on_disk)
     text = (tmp_path / "app.md").read_text()
     for stage, verdict in zip(on_disk["stages"], on_disk["verdicts"]):
         assert verdict["stage"] == stage["name"]

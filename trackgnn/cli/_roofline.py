@@ -99,6 +99,7 @@ def _app(device, precision, quick, out, refresh, no_progress, config_path, event
                        config=str(config_path), event=chain.event, n_hits=chain.n_hits, hits=chain.hits,
                        repeats=repeats, warmup=not quick, single_run=single_run,
                        track_builder=chain.track_builder, ncu_stages=ncu_stages)
+    click.echo(f"stage times: {app['timing']}")
     for v in app["verdicts"]:
         ge, le = ("≥", "≤") if v.get("lower_bound") else ("", "")
         click.echo(f"{v['stage']:>16}: {v['time_s'] * 1e3:9.2f} ms, {v['bound']}, "

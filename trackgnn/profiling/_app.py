@@ -152,6 +152,12 @@ def _top_ops(prof, device: str, top: int) -> tuple[list[dict[str, Any]], int]:
     return rows[:top], n_ops
 
 
+#: What the stage times of a profile measure for the networks (said on every roofline report).
+REFERENCE_FORWARD = ("networks timed on their reference forward, the computation the cost model counts; "
+                     "`trackgnn reconstruct` runs chunked inference paths that are faster "
+                     "(python bench/reconstruct.py --compare inference)")
+
+
 def profile_stage(stage: Stage, data: Any, device: str = "cpu", repeats: int = 3, top_ops: int = 8,
                   warmup: bool = True, single_run: bool = False) -> tuple[StageProfile, Any]:
     """Profile one stage on ``data``; return its profile and its output.

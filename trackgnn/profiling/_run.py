@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from trackgnn.io import atomic_path
-from trackgnn.profiling._app import StageProfile, launch_overhead
+from trackgnn.profiling._app import REFERENCE_FORWARD, StageProfile, launch_overhead
 from trackgnn.profiling._plots import plot_bandwidth, plot_hierarchical_roofline, plot_time_roofline
 from trackgnn.profiling._report import app_markdown, machine_markdown
 from trackgnn.profiling._verdict import stage_verdicts
@@ -77,8 +77,8 @@ def app_roofline(profiles: Sequence[StageProfile], machine: dict[str, Any], out:
         "config": config, "event": event, "n_hits": n_hits, "hits": hits, "track_builder": track_builder,
         "device": device, "precision": precision,
         "machine_key": machine["key"], "launch_overhead_s": launch_s,
-        "timing": "one cold run, under the profiler" if single_run else
-                  f"median of {repeats} runs" + (" after a warm-up run" if warmup else ""),
+        "timing": ("one cold run, under the profiler" if single_run else
+                   f"median of {repeats} runs" + (" after a warm-up run" if warmup else "")) + "; " + REFERENCE_FORWARD,
         "hardware_counters": "Nsight Compute (per level)" if ncu_stages else hardware_counters_status(),
         "stages": stage_dicts,
         "verdicts": stage_verdicts(stage_dicts, machine, launch_s, precision),
