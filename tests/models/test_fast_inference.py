@@ -42,7 +42,7 @@ def test_gathered_mlp_equals_the_mlp_of_the_concatenation(n_edges, chunk_rows):
 
 
 def test_gathered_mlp_splits_rows_between_threads(monkeypatch):
-    import trackgnn.models._gathered_mlp as module
+    import trackgnn.models._row_threads as module
 
     calls = []
     original = module.run_row_ranges
@@ -121,7 +121,7 @@ def test_training_mode_takes_the_reference_path_with_gradients():
 
 
 def test_worker_threads_run_under_the_callers_inference_mode(monkeypatch):
-    import trackgnn.models._gathered_mlp as module
+    import trackgnn.models._row_threads as module
 
     original = module.run_row_ranges
     monkeypatch.setattr(module, "run_row_ranges", lambda work, n, min_rows=0: original(work, n, 1))

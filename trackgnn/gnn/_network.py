@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from trackgnn.models import InteractionGNN, TripletClassifier, inference_ready
-from trackgnn.models._row_threads import run_row_ranges
+from trackgnn.models._row_threads import chunked_rows
 from trackgnn.tracking import TRIPLET_FEATURES, build_triplets, triplet_features
 
 __all__ = ["EdgeTripletNetwork", "EdgeTripletOutput"]
@@ -29,17 +29,9 @@ def _triplet_geometry(pos: Tensor, edge_index: Tensor, triplets: Tensor, scores:
     on worker threads (the features are per triplet: same values)."""
     if not chunked or triplets.shape[1] <= chunk_rows:
         return torch.asinh(triplet_features(pos, edge_index, triplets, scores))
-    first = torch.asinh(triplet_features(pos, edge_index, triplets[:, :chunk_rows], scores))
-    out = first.new_empty((triplets.shape[1], first.shape[1]))
-    out[:chunk_rows] = first
-
-    def work(start: int, stop: int) -> None:
-        for s in range(start + chunk_rows, stop + chunk_rows, chunk_rows):
-            end = min(s + chunk_rows, stop + chunk_rows)
-            out[s:end] = torch.asinh(triplet_features(pos, edge_index, triplets[:, s:end], scores))
-
-    run_row_ranges(work, triplets.shape[1] - chunk_rows)
-    return out
+    return chunked_rows(lambda start, stop: torch.asinh(triplet_features(pos, edge_index, triplets[:, start:stop],
+                                                                         scores)),
+                        triplets.shape[1], chunk_rows)
 
 
 class EdgeTripletNetwork(nn.Module):

@@ -23,7 +23,7 @@ from typing import Iterator, NamedTuple, Sequence
 import torch
 from torch import Tensor, nn
 
-from trackgnn.models._row_threads import run_row_ranges
+from trackgnn.models._row_threads import chunked_rows
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "GatheredInput", "fast_inference", "gathered_mlp", "inference_ready"]
 
@@ -108,7 +108,6 @@ def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: in
     blocks = [(block.table if block.index is None else _project(block.table, weight, chunk_rows), block.index,
                weight if block.index is None else None) for block, weight in zip(inputs, weights)]
     rest = list(mlp)[1:]
-    out_channels = _last_width(mlp)
 
     def rows(start: int, stop: int) -> Tensor:
         z = None
@@ -122,19 +121,4 @@ def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: in
             z = module(z)
         return z if residual is None else residual[start:stop] + z
 
-    # the output dtype (autocast) is that of the first chunk
-    first = rows(0, min(chunk_rows, n_rows))
-    out = first.new_empty((n_rows, out_channels))
-    out[:first.shape[0]] = first
-
-    def work(start: int, stop: int) -> None:
-        for s in range(start, stop, chunk_rows):
-            out[s:min(s + chunk_rows, stop)] = rows(s, min(s + chunk_rows, stop))
-
-    run_row_ranges(lambda start, stop: work(start + first.shape[0], stop + first.shape[0]),
-                   n_rows - first.shape[0])
-    return out
-
-
-def _last_width(mlp: nn.Sequential) -> int:
-    return [m for m in mlp if isinstance(m, nn.Linear)][-1].out_features
+    return chunked_rows(rows, n_rows, chunk_rows)

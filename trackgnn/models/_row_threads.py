@@ -15,7 +15,7 @@ from typing import Callable
 
 import torch
 
-__all__ = ["run_row_ranges"]
+__all__ = ["chunked_rows", "run_row_ranges"]
 
 _pools: dict[int, ThreadPoolExecutor] = {}
 _lock = threading.Lock()
@@ -67,3 +67,24 @@ def run_row_ranges(work: Callable[[int, int], None], n_rows: int, min_rows: int 
     futures = [_pool(n_threads).submit(run, bounds[k], bounds[k + 1]) for k in range(n_threads)]
     for future in futures:
         future.result()
+
+
+def chunked_rows(compute: Callable[[int, int], torch.Tensor], n_rows: int, chunk_rows: int) -> torch.Tensor:
+    """``torch.cat([compute(s, s + chunk_rows) for s in range(0, n_rows, chunk_rows)])`` without the cat.
+
+    The first chunk runs here and fixes the output's dtype (autocast) and trailing shape; the
+    remaining rows are split by :func:`run_row_ranges`, each range computed chunk by chunk into
+    the output.  ``n_rows`` must be at least 1.
+    """
+    first = compute(0, min(chunk_rows, n_rows))
+    out = first.new_empty((n_rows, *first.shape[1:]))
+    out[:first.shape[0]] = first
+    offset = first.shape[0]
+
+    def work(start: int, stop: int) -> None:
+        start, stop = start + offset, stop + offset
+        for s in range(start, stop, chunk_rows):
+            out[s:min(s + chunk_rows, stop)] = compute(s, min(s + chunk_rows, stop))
+
+    run_row_ranges(work, n_rows - offset)
+    return out
