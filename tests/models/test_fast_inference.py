@@ -113,6 +113,21 @@ def test_triplet_head_inference_equals_forward(n_triplets):
     torch.testing.assert_close(fast, reference, atol=1e-5, rtol=1e-5)
 
 
+def test_only_cpu_modules_in_eval_mode_without_gradient_take_the_inference_paths():
+    from trackgnn.models import fast_inference, inference_ready
+
+    cpu = MLP([4, 8, 1]).eval()
+    with torch.device("meta"):
+        elsewhere = MLP([4, 8, 1]).eval()  # stands for a GPU: the paths use NumPy views and CPU threads
+    with torch.no_grad():
+        assert inference_ready(cpu)
+        assert not inference_ready(elsewhere)
+        with fast_inference(False):
+            assert not inference_ready(cpu)
+    assert not inference_ready(cpu)  # gradients recorded
+    assert not inference_ready(cpu.train())
+
+
 def test_training_mode_takes_the_reference_path_with_gradients():
     gnn = InteractionGNN(3, hidden_channels=8, num_iterations=1, aggr=["sum", "max"])
     x, edges = torch.randn(10, 3), _graph(10, 30, 7)

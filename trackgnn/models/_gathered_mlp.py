@@ -55,8 +55,13 @@ def fast_inference(enabled: bool = True) -> Iterator[None]:
 
 def inference_ready(module: nn.Module) -> bool:
     """Whether ``module`` may take its inference path: it runs as a pure function (eval mode, no
-    gradient being recorded) and :func:`fast_inference` is not disabled."""
-    return _enabled and not module.training and not torch.is_grad_enabled()
+    gradient being recorded) on the CPU (the paths are cache-sized chunks on CPU worker threads and
+    numba kernels over NumPy views; a GPU runs the reference forward) and :func:`fast_inference`
+    is not disabled."""
+    if not _enabled or module.training or torch.is_grad_enabled():
+        return False
+    parameter = next(module.parameters(), None)
+    return parameter is None or parameter.device.type == "cpu"
 
 
 def _first_linear(mlp: nn.Sequential) -> nn.Linear:
