@@ -91,11 +91,9 @@ class LayerPairMap(nn.Module):
         """(E,) bool: the pair of hits ``src[i], dst[i]`` lies on a layer pair seen in training."""
         if not self.trained:
             return torch.ones(src.shape[0], dtype=torch.bool)
-        row = self.index(layer)  # per hit, then gathered per pair: pairs outnumber hits 50 to 1
-        unknown = len(self.codes)  # an extra row and column that allow everything
-        row = torch.where(row >= 0, row, torch.full_like(row, unknown))
+        row = self._table_rows(layer)  # per hit, then gathered per pair: pairs outnumber hits 50 to 1
         flat = self._table().flatten()
-        return flat[row[src.to(row.device)] * (unknown + 1) + row[dst.to(row.device)]].cpu()
+        return flat[row[src.to(row.device)] * (len(self.codes) + 1) + row[dst.to(row.device)]].cpu()
 
     @torch.no_grad()
     def pair_filter(self, layer: Tensor) -> PairFilter:
@@ -103,9 +101,12 @@ class LayerPairMap(nn.Module):
         the compiled neighbour selection (:func:`trackgnn.graph.radius_graph`)."""
         if not self.trained:
             return PairFilter(np.zeros(len(layer), np.int64), np.ones((1, 1), np.bool_))
+        return PairFilter(self._table_rows(layer).cpu().numpy().astype(np.int64), self._table().cpu().numpy())
+
+    def _table_rows(self, layer: Tensor) -> Tensor:
+        """Row of each hit in :meth:`_table`: its layer's, or the last (unknown layers) one."""
         row = self.index(layer)
-        row = torch.where(row >= 0, row, torch.full_like(row, len(self.codes)))
-        return PairFilter(row.cpu().numpy().astype(np.int64), self._table().cpu().numpy())
+        return torch.where(row >= 0, row, torch.full_like(row, len(self.codes)))
 
     def _table(self) -> Tensor:
         """(L + 1, L + 1) bool allowed layer pairs; the extra row and column (unknown layers) allow all."""
