@@ -175,8 +175,8 @@ def evaluate_chain(
     edge_totals: dict[str, Any] = {}
     counts: dict[Any, Any] = {}
 
-    def add(key, value):
-        counts[key] = value if key not in counts else counts[key] + value
+    def add(key, value, store=counts):
+        store[key] = value if key not in store else store[key] + value
 
     for event_id, hits, cells, particles, truth in events:
         rows, seen, seen_cells = np.arange(len(hits)), hits, cells
@@ -201,8 +201,8 @@ def evaluate_chain(
         if result.graphs:
             labelled = truth_graph(seen, particles, truth)
             for stage, graph in result.graphs.items():
-                stage_counts = edge_counts(graph, labelled["track_edges"], labelled["particle_id"], labelled["pt"])
-                edge_totals[stage] = stage_counts if stage not in edge_totals else edge_totals[stage] + stage_counts
+                add(stage, edge_counts(graph, labelled["track_edges"], labelled["particle_id"], labelled["pt"]),
+                    edge_totals)
         for step, value in result.seconds.items():
             report.seconds.setdefault(step, []).append(value)
         if on_event is not None:
