@@ -1,4 +1,4 @@
-"""Same seed, same CPU results: two separate processes train bit-identical weights."""
+"""Same seed, same CPU results: two separate processes train bit-identical weights, with two threads."""
 
 import subprocess
 import sys
@@ -24,7 +24,8 @@ def test_deterministic_training_is_bit_identical_across_processes(raw_events, tm
         directory.mkdir()
         path = write_config("tiny_embedding.yaml", directory, input_dir=str(raw_events))
         data = yaml.safe_load(path.read_text())
-        data["training"] = {**data["training"], "max_epochs": 2, "deterministic": True}
+        data["training"] = {**data["training"], "max_epochs": 2, "deterministic": True,
+                            "threads": 2}
         path.write_text(yaml.safe_dump(data))
         result = subprocess.run([sys.executable, "-c", SCRIPT, str(path)], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr

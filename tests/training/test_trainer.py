@@ -148,3 +148,40 @@ def test_training_config_ranges():
     assert cfg.lr_factor(0) == pytest.approx(0.5) and cfg.lr_factor(1) == pytest.approx(1.0)
     assert cfg.lr_factor(4) == pytest.approx(0.1)
     assert TrainingConfig(scheduler="step", step_size=2, gamma=0.5).lr_factor(5) == pytest.approx(0.25)
+
+
+class GatherTask:
+    """Pull random pairs of table rows together: the backward of ``table[index]`` accumulates
+    many gradients into each row, in a thread-dependent order unless kernels are deterministic."""
+
+    metric_names = ("loss",)
+    default_monitor = ("loss", "min")
+
+    def __init__(self):
+        self.model = nn.Embedding(50_000, 8)
+
+    def training_step(self, model, event, generator):
+        pairs = torch.randint(0, 50_000, (2, 1_000_000), generator=generator)
+        return (model.weight[pairs[0]] - model.weight[pairs[1]]).pow(2).sum(-1).mean()
+
+    def validate(self, model, events):
+        return {"loss": float(model.weight.pow(2).mean())}
+
+
+def test_deterministic_kernels_give_bit_identical_multithreaded_runs(tmp_path):
+    threads, flag = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    weights = []
+    for run in ("a", "b"):
+        torch.manual_seed(0)
+        task = GatherTask()
+        trainer = Trainer(TrainingConfig(max_epochs=2, lr=0.01, deterministic=True, threads=2),
+                          tmp_path / run, seed=0, log=lambda line: None)
+        trainer.fit(task, [None], [None])
+        weights.append(task.model.weight.detach().clone())
+    assert torch.equal(weights[0], weights[1])
+    assert torch.get_num_threads() == threads and torch.are_deterministic_algorithms_enabled() == flag
+
+
+def test_threads_must_be_positive():
+    with pytest.raises(ValueError, match="threads"):
+        TrainingConfig(threads=0)

@@ -29,7 +29,7 @@ def hinge_loss(embedding: Tensor, pairs: Tensor, same: Tensor, margin: float,
     The push on a different-particle pair does not vanish as ``d → 0`` (it would with
     a hinge on ``d^2``), so the embedding cannot collapse.
     """
-    d2 = (embedding[pairs[0]] - embedding[pairs[1]]).pow(2).sum(dim=-1)
+    d2 = (embedding.index_select(0, pairs[0]) - embedding.index_select(0, pairs[1])).pow(2).sum(dim=-1)
     zero = embedding.sum() * 0.0
     pos = d2[same].mean() if same.any() else zero
     if (~same).any():

@@ -39,9 +39,13 @@ class TrainingConfig:
     progress : bool
         Show a progress bar over the events of each epoch (the epoch line is always printed).
     deterministic : bool
-        Train with one intra-op CPU thread so that repeated runs with the same seed give
-        bit-identical weights.  With several threads the CPU kernels' float reductions may
-        round differently from run to run (weights then agree to ~1e-3, metrics to ~0.1 %).
+        Train with ``torch.use_deterministic_algorithms`` so that repeated runs with the same
+        seed and the same thread count give bit-identical weights on CPU.  Without it, the
+        backward of advanced indexing (``x[index]``) accumulates in a thread-dependent order and
+        several threads round differently from run to run (weights agree to ~1e-3).
+    threads : int or None
+        Intra-op CPU threads while training (None: torch's default, one per core).  The thread
+        count sets how float reductions are split, so bit-identical runs need the same count.
     """
 
     max_epochs: int = 10
@@ -59,6 +63,7 @@ class TrainingConfig:
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     progress: bool = False
     deterministic: bool = False
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         if self.max_epochs < 1:
@@ -73,6 +78,8 @@ class TrainingConfig:
         if not 0 < self.gamma <= 1 or not 0 <= self.min_lr_factor <= 1:
             raise ValueError(f"gamma must be in (0, 1] and min_lr_factor in [0, 1], got "
                              f"{self.gamma}, {self.min_lr_factor}")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"threads must be >= 1 (or null for one per core), got {self.threads}")
         if self.grad_clip is not None and self.grad_clip <= 0:
             raise ValueError(f"grad_clip must be > 0, got {self.grad_clip}")
 

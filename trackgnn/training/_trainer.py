@@ -153,12 +153,17 @@ class Trainer:
 
             raise ConfigError("data_split: no training events (the first entry must be >= 1)")
         threads = torch.get_num_threads()
+        deterministic = (torch.are_deterministic_algorithms_enabled(),
+                         torch.is_deterministic_algorithms_warn_only_enabled())
+        if self.config.threads is not None:
+            torch.set_num_threads(self.config.threads)
         if self.config.deterministic:
-            torch.set_num_threads(1)
+            torch.use_deterministic_algorithms(True, warn_only=True)
         try:
             return self._fit(task, train_events, val_events, resume)
         finally:
             torch.set_num_threads(threads)
+            torch.use_deterministic_algorithms(deterministic[0], warn_only=deterministic[1])
 
     def _fit(self, task: TrainingTask, train_events: Sequence, val_events: Sequence, resume: bool) -> TrainResult:
         import torch
