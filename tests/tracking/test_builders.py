@@ -125,7 +125,7 @@ def test_walkthrough_keeps_both_hits_of_a_double_hit_layer():
     graph = ScoredGraph(edges, np.full(8, 0.9), 7)
     labels = walkthrough(graph, min_hits=3)
     assert (labels == labels[0]).all() and labels[0] >= 0
-    no_absorb = walkthrough(graph, min_hits=3, absorb_links=0)
+    no_absorb = walkthrough(graph, min_hits=3, absorb_links=0, attach_cut=None)
     assert (no_absorb[[0, 1, 2, 3, 4]] == no_absorb[0]).all() and (no_absorb[[5, 6]] != no_absorb[0]).all()
 
 
@@ -133,7 +133,21 @@ def test_walkthrough_triplet_veto_stops_a_walk():
     edges = np.array([[0, 1, 1], [1, 2, 3]])
     triplets = np.array([[0, 0], [1, 2]])
     graph = ScoredGraph(edges, np.full(3, 0.9), 4, triplets, np.array([0.2, 0.3]))
-    vetoed = walkthrough(graph, triplet_cut=0.5, min_hits=2, absorb_links=0)
+    vetoed = walkthrough(graph, triplet_cut=0.5, min_hits=2, absorb_links=0, attach_cut=None)
     assert vetoed[0] == vetoed[1] >= 0 and vetoed[2] != vetoed[0] and vetoed[3] != vetoed[0]
-    ranked = walkthrough(graph, triplet_cut=0.05, min_hits=2, absorb_links=0)
+    ranked = walkthrough(graph, triplet_cut=0.05, min_hits=2, absorb_links=0, attach_cut=None)
     assert ranked[0] == ranked[1] == ranked[3]  # the better triplet (0.3) wins
+
+
+def test_leftover_hits_join_the_track_of_their_best_edge_above_the_attach_cut():
+    # track 0-1-2-3 walked; hit 4 (second hit on hit 1's layer) links to 0 only (0.8, one link: not
+    # absorbed); hit 5 links to 2 below the attach cut; hit 6 links to 1 (0.6) and to 7's track (0.9)
+    edges = np.array([[0, 1, 2, 0, 2, 1, 7, 8, 9, 9], [1, 2, 3, 4, 5, 6, 8, 9, 6, 10]])
+    scores = np.array([0.9, 0.9, 0.9, 0.8, 0.3, 0.6, 0.9, 0.9, 0.7, 0.9])
+    graph = ScoredGraph(edges, scores, 11)
+    walked = walkthrough(graph, score_cut=0.5, triplet_cut=0.05, min_hits=3, attach_cut=None)
+    assert (walked[[0, 1, 2, 3]] == walked[0]).all() and walked[4] == walked[5] == -1
+    labels = walkthrough(graph, score_cut=0.5, triplet_cut=0.05, min_hits=3, attach_cut=0.5)
+    assert labels[4] == labels[0] and labels[5] == -1
+    assert labels[6] == labels[9] != labels[0]  # the better of two tracks
+    assert (labels[walked >= 0] == walked[walked >= 0]).all()  # walked hits keep their track

@@ -169,7 +169,10 @@ class GatherTask:
 
 
 def test_deterministic_kernels_give_bit_identical_multithreaded_runs(tmp_path):
+    import torch.utils.deterministic as torch_deterministic
+
     threads, flag = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    fill = torch_deterministic.fill_uninitialized_memory
     weights = []
     for run in ("a", "b"):
         torch.manual_seed(0)
@@ -180,6 +183,7 @@ def test_deterministic_kernels_give_bit_identical_multithreaded_runs(tmp_path):
         weights.append(task.model.weight.detach().clone())
     assert torch.equal(weights[0], weights[1])
     assert torch.get_num_threads() == threads and torch.are_deterministic_algorithms_enabled() == flag
+    assert torch_deterministic.fill_uninitialized_memory == fill
 
 
 def test_threads_must_be_positive():

@@ -84,9 +84,11 @@ def format_report(report, score_cut: float) -> str:
     spread = float(np.std(report.scores, ddof=1) / np.sqrt(len(report.scores))) if len(report.scores) > 1 else 0.0
     lines.append(f"TrackML score (exact, all hits): {report.mean_score:.4f} ± {spread:.4f}{mode}   "
                  f"per event: {per_event}")
-    seconds = report.mean_seconds()
+    seconds = report.median_seconds()
     steps = "  ".join(f"{step} {value:.3f}" for step, value in seconds.items())
-    lines.append(f"Time per event [s]: {steps}  total {sum(seconds.values()):.3f}{mode}")
+    mean_total = sum(report.mean_seconds().values())
+    lines.append(f"Time per event [s], median of {len(report.scores)} events (the mean, {mean_total:.3f}, includes the "
+                 f"first event's numba compilation): {steps}  total {sum(seconds.values()):.3f}{mode}")
     return "\n".join(lines)
 
 
