@@ -189,3 +189,24 @@ def test_deterministic_kernels_give_bit_identical_multithreaded_runs(tmp_path):
 def test_threads_must_be_positive():
     with pytest.raises(ValueError, match="threads"):
         TrainingConfig(threads=0)
+
+
+class CountingTask(LinearTask):
+    def __init__(self):
+        super().__init__()
+        self.validations = 0
+
+    def validate(self, model, events):
+        self.validations += 1
+        return super().validate(model, events)
+
+
+def test_val_every_validates_every_nth_and_the_last_epoch(tmp_path):
+    task = CountingTask()
+    _, result = _fit(tmp_path, epochs=5, task=task, val_every=2)
+    assert task.validations == 3
+    assert [("mse" in h) for h in result["history"]] == [False, True, False, True, True]
+    assert result["best_epoch"] in (2, 4, 5) and result["epochs"] == 5
+    assert load_checkpoint(tmp_path / "best.pt")["epoch"] == result["best_epoch"]
+    with pytest.raises(ValueError, match="val_every"):
+        TrainingConfig(val_every=0)

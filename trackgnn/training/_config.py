@@ -25,7 +25,11 @@ class TrainingConfig:
     min_lr_factor : float
         ``cosine`` schedule: final rate as a fraction of ``lr``.
     patience : int
-        Stop after this many epochs without improvement of ``monitor`` (0: never stop early).
+        Stop after this many validations without improvement of ``monitor`` (0: never stop early).
+    val_every : int
+        Validate after every ``val_every``-th epoch and after the last one (as Lightning's
+        ``check_val_every_n_epoch``); the best checkpoint and early stopping follow the
+        validated epochs.  A complete event's validation costs ~15 % of a GNN epoch on 2 cores.
     monitor : str or None
         Validation metric that decides the best checkpoint and early stopping
         (default: the task's ``default_monitor``).
@@ -57,6 +61,7 @@ class TrainingConfig:
     gamma: float = 0.5
     min_lr_factor: float = 0.05
     patience: int = 0
+    val_every: int = 1
     monitor: str | None = None
     monitor_mode: Literal["max", "min"] | None = None
     grad_clip: float | None = None
@@ -72,6 +77,8 @@ class TrainingConfig:
             raise ValueError(f"lr must be > 0, got {self.lr}")
         if self.weight_decay < 0:
             raise ValueError(f"weight_decay must be >= 0, got {self.weight_decay}")
+        if self.val_every < 1:
+            raise ValueError(f"val_every must be >= 1, got {self.val_every}")
         if self.warmup_epochs < 0 or self.patience < 0 or self.step_size < 1:
             raise ValueError("warmup_epochs and patience must be >= 0 and step_size >= 1, got "
                              f"{self.warmup_epochs}, {self.patience}, {self.step_size}")

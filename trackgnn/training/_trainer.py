@@ -225,19 +225,19 @@ class Trainer:
             lr = optimizer.param_groups[0]["lr"]
             scheduler.step()
             task.model.eval()
+            checked = not val_events or (epoch + 1) % cfg.val_every == 0 or epoch + 1 >= cfg.max_epochs
             with torch.no_grad():
                 metrics = ({k: float(v) for k, v in task.validate(task.model, val_events).items()}
-                           if val_events else {})
+                           if val_events and checked else {})
             metrics = {"loss": ctx.mean(total / max(1, len(events))), **metrics}
             metrics["lr"] = lr
             metrics["seconds"] = time.perf_counter() - t0
             epoch += 1
             history.append({"epoch": epoch, **metrics})
-            value = metrics[self.monitor]
-            improved = self._better(value, best[1])
+            improved = checked and self._better(metrics[self.monitor], best[1])
             if improved:
-                best, bad_epochs = (epoch, value), 0
-            else:
+                best, bad_epochs = (epoch, metrics[self.monitor]), 0
+            elif checked:
                 bad_epochs += 1
             stop = cfg.patience > 0 and bad_epochs >= cfg.patience
             finished = stop or epoch >= cfg.max_epochs
