@@ -64,13 +64,10 @@ class EdgeFilterNet(nn.Module):
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor) -> Tensor:
         """``x`` (n_hits, node_dim), ``edge_index`` (2, n_edges), ``edge_attr`` (n_edges, edge_dim)
         → logits (n_edges,)."""
-        from trackgnn.models import GatheredInput, gathered_mlp, inference_ready
+        from trackgnn.models import GatheredInput, gathered_forward
 
-        if inference_ready(self):  # same function, without the (E, width) intermediates
-            inputs = [GatheredInput(x, edge_index[0]), GatheredInput(x, edge_index[1]), GatheredInput(edge_attr)]
-            return gathered_mlp(self.mlp, inputs, edge_index.shape[1]).squeeze(-1)
-        features = torch.cat([x[edge_index[0]], x[edge_index[1]], edge_attr], dim=1)
-        return self.mlp(features).squeeze(-1)
+        inputs = [GatheredInput(x, edge_index[0]), GatheredInput(x, edge_index[1]), GatheredInput(edge_attr)]
+        return gathered_forward(self, self.mlp, inputs, edge_index.shape[1]).squeeze(-1)
 
     def __repr__(self) -> str:
         return f"EdgeFilterNet({self.mlp!r})"

@@ -1,7 +1,13 @@
 """Network layers the stages build their networks from: the MLP block (every stage), the Interaction
 Network layer and GNN and the triplet classifier (the GNN stage)."""
 
-from trackgnn.models._gathered_mlp import GatheredInput, fast_inference, gathered_mlp, inference_ready
+from trackgnn.models._gathered_mlp import (
+    GatheredInput,
+    fast_inference,
+    gathered_forward,
+    gathered_mlp,
+    inference_ready,
+)
 from trackgnn.models._interaction_conv import InteractionNetworkConv
 from trackgnn.models._interaction_gnn import InteractionGNN
 from trackgnn.models._mlp import ACTIVATIONS, MLP, resolve_activation
@@ -15,6 +21,7 @@ __all__ = [
     "MLP",
     "TripletClassifier",
     "fast_inference",
+    "gathered_forward",
     "gathered_mlp",
     "inference_ready",
     "resolve_activation",

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
-from trackgnn.models._gathered_mlp import GatheredInput, gathered_mlp, inference_ready
+from trackgnn.models._gathered_mlp import GatheredInput, gathered_forward, gathered_mlp, inference_ready
 from trackgnn.models._interaction_conv import InteractionNetworkConv
 from trackgnn.models._mlp import MLP
 
@@ -141,10 +141,8 @@ class InteractionGNN(nn.Module):
     def classify(self, h: Tensor, edge_index: Tensor, e: Tensor) -> Tensor:
         """Edge logits (E,) from latent node and edge features."""
         src, dst = edge_index
-        if inference_ready(self):
-            inputs = [GatheredInput(h, src), GatheredInput(h, dst), GatheredInput(e)]
-            return gathered_mlp(self.edge_head, inputs, edge_index.shape[1]).squeeze(-1)
-        return self.edge_head(torch.cat([h[src], h[dst], e], dim=-1)).squeeze(-1)
+        inputs = [GatheredInput(h, src), GatheredInput(h, dst), GatheredInput(e)]
+        return gathered_forward(self, self.edge_head, inputs, edge_index.shape[1]).squeeze(-1)
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None = None) -> Tensor:
         """Edge logits (E,); apply ``torch.sigmoid`` for scores in [0, 1]."""

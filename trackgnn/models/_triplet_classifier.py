@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
-from trackgnn.models._gathered_mlp import GatheredInput, gathered_mlp, inference_ready
+from trackgnn.models._gathered_mlp import GatheredInput, gathered_forward
 from trackgnn.models._mlp import MLP
 
 __all__ = ["TripletClassifier"]
@@ -76,24 +75,15 @@ class TripletClassifier(nn.Module):
     ) -> Tensor:
         """Triplet logits (T,)."""
         edge_in, edge_out = triplets
-        if inference_ready(self):  # the same MLP without the (T, width) concatenation
-            blocks: list[GatheredInput] = []
-            if self.edge_channels:
-                blocks += [GatheredInput(self._need(edge_latent, "edge_latent"), edge_in),
-                           GatheredInput(edge_latent, edge_out)]
-            if self.node_channels:
-                blocks.append(GatheredInput(self._need(node_latent, "node_latent"), edge_index[1, edge_in]))
-            if self.geometric_features:
-                blocks.append(GatheredInput(self._need(geometry, "geometry")))
-            return gathered_mlp(self.mlp, blocks, triplets.shape[1]).squeeze(-1)
-        parts: list[Tensor] = []
+        blocks: list[GatheredInput] = []
         if self.edge_channels:
-            parts += [self._need(edge_latent, "edge_latent")[edge_in], edge_latent[edge_out]]
+            blocks += [GatheredInput(self._need(edge_latent, "edge_latent"), edge_in),
+                       GatheredInput(edge_latent, edge_out)]
         if self.node_channels:
-            parts.append(self._need(node_latent, "node_latent")[edge_index[1, edge_in]])
+            blocks.append(GatheredInput(self._need(node_latent, "node_latent"), edge_index[1, edge_in]))
         if self.geometric_features:
-            parts.append(self._need(geometry, "geometry"))
-        return self.mlp(torch.cat(parts, dim=-1)).squeeze(-1)
+            blocks.append(GatheredInput(self._need(geometry, "geometry")))
+        return gathered_forward(self, self.mlp, blocks, triplets.shape[1]).squeeze(-1)
 
     def _need(self, value: Tensor | None, name: str) -> Tensor:
         if value is None:
