@@ -92,6 +92,22 @@ def test_metric_sets_per_architecture():
 def test_bad_csv_errors_name_the_problem(tmp_path):
     with pytest.raises(DataFormatError, match=r"out\.csv: no ncu CSV header"):
         parse_ncu_csv("==PROF== nothing profiled\n", source="out.csv")
+    assert parse_ncu_csv("==PROF== nothing profiled\n", source="out.csv", empty_ok=True) == []  # a CPU-only stage
     text = FIXTURE.read_text().replace('"8,388,608"', '"lots"')
     with pytest.raises(DataFormatError, match=r"column 'dram__bytes.sum': value 'lots' is not a number"):
         parse_ncu_csv(text, source="out.csv")
+
+
+def test_context_columns_holding_words_are_skipped():
+    # ncu 2025's raw page carries device attributes such as the confidential-computing mode
+    lines = FIXTURE.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith('"ID"'))
+    lines[start] += ',"device__attribute_confidential_computing_mode"'
+    lines[start + 1] += ',""'
+    lines[start + 2:] = [line + ',"No-CC"' if line.startswith('"') else line for line in lines[start + 2:]]
+    parsed = parse_ncu_csv("\n".join(lines), source="out.csv")
+    assert [r.metrics for r in parsed] == [r.metrics for r in parse_ncu_csv(FIXTURE.read_text())]
+    text = FIXTURE.read_text().replace('"8,388,608"', '"lots"')
+    with pytest.raises(DataFormatError, match=r"column 'dram__bytes.sum': value 'lots'"):
+        parse_ncu_csv(text, source="out.csv", metrics=["dram__bytes.sum"])
+    assert "dram__bytes.sum" not in parse_ncu_csv(text, metrics=["gpu__time_duration.sum"])[0].metrics

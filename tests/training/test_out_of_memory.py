@@ -14,9 +14,9 @@ def test_cpu_allocator_failure_names_step_size_and_settings():
     with pytest.raises(ResourceError) as info:
         with out_of_memory_guard("gnn.yaml", "building the gnn model",
                                  ["model.hidden_channels (now 10000000)", "model.num_iterations (now 8)"]):
-            torch.empty(10**13)  # 40 TB: the allocator refuses at once
+            torch.empty(2**60)  # 4 EiB, beyond any address space: refused at once, overcommit or not
     assert str(info.value) == ("gnn.yaml: out of memory while building the gnn model (tried to allocate "
-                               "37252.90 GiB); lower model.hidden_channels (now 10000000) or "
+                               "4294967296.00 GiB); lower model.hidden_channels (now 10000000) or "
                                "model.num_iterations (now 8), or run on a machine with more memory")
 
 

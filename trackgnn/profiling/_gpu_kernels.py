@@ -2,7 +2,8 @@
 
 Same kernel as the CPU one (:mod:`trackgnn.profiling._cpu_kernels`): per
 element per trial, load, K dependent FMAs ``b = b * c + alpha``, store.  A
-fixed grid of programs (4 per SM) each owns a contiguous chunk of the working
+fixed grid of programs (4, 8 or 16 per SM of 4 or 8 warps, whichever is fastest, as
+ERT's GPU driver sweeps blocks and threads) each owns a contiguous chunk of the working
 set and sweeps it ``ntrials`` times, so small working sets stay in L1/L2 across
 trials and large ones stream from HBM, as in ERT's GPU driver.
 
@@ -80,10 +81,11 @@ __global__ void ert(T* a, long long n_per_block, int ntrials, T c, T alpha) {
 """
 
 
-def make_gpu_ert(tensor, k: int, programs: int) -> Callable[[int], None]:
+def make_gpu_ert(tensor, k: int, programs: int, num_warps: int = 4) -> Callable[[int], None]:
     """Return ``run(ntrials)`` launching the K-FMA kernel over CUDA ``tensor`` (1-D, contiguous).
 
-    ``tensor.numel()`` must be a multiple of ``programs * BLOCK``.
+    ``tensor.numel()`` must be a multiple of ``programs * BLOCK``; each program runs
+    ``num_warps`` warps (Triton; CuPy blocks have ``BLOCK // 4`` threads).
     """
     import torch
 
@@ -96,7 +98,7 @@ def make_gpu_ert(tensor, k: int, programs: int) -> Callable[[int], None]:
         consts = torch.full((2,), 0.5, dtype=tensor.dtype, device=tensor.device)
 
         def run(ntrials: int) -> None:
-            kernel[(programs,)](tensor, consts, n_per_prog, ntrials, K=k, BLOCK=BLOCK, num_warps=4)
+            kernel[(programs,)](tensor, consts, n_per_prog, ntrials, K=k, BLOCK=BLOCK, num_warps=num_warps)
 
         return run
 

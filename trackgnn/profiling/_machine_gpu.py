@@ -36,23 +36,40 @@ def _time_cuda(fn: Callable[[], None], repeats: int) -> float:
     return best
 
 
-def _ert_rate(n: int, dtype, k: int, max_programs: int, plan: SweepPlan) -> tuple[int, float, float]:
-    """(bytes, GB/s, GFLOP/s) of the K-FMA kernel over about ``n`` elements.
+Launch = tuple[int, int]  # (programs, warps per program)
 
-    Up to ``max_programs`` programs, each owning at least one ``BLOCK``; ``n`` is
-    rounded down to a multiple of ``programs x BLOCK``.
+
+def launch_grid(sms: int) -> list[Launch]:
+    """The launch shapes ERT tries: 4, 8 or 16 programs per SM, of 4 or 8 warps.  One shape
+    cannot serve both ends: streaming from HBM wants many bytes in flight per SM, and long
+    dependent FMA chains want enough warps to hide their latency."""
+    return [(per_sm * sms, warps) for per_sm in (4, 8, 16) for warps in (4, 8)]
+
+
+def _ert_rate(n: int, dtype, k: int, launches: list[Launch], plan: SweepPlan) -> tuple[int, float, float, Launch]:
+    """(bytes, GB/s, GFLOP/s, launch) of the K-FMA kernel over about ``n`` elements, the
+    fastest of ``launches``.
+
+    Each program owns at least one ``BLOCK``; ``n`` is rounded down to a multiple of
+    ``programs x BLOCK`` of the largest grid, so every launch sweeps the same elements.
     """
     import torch
 
-    programs = max(1, min(max_programs, n // BLOCK))
-    n = max(1, n // (programs * BLOCK)) * programs * BLOCK
+    most = max(1, min(max(p for p, _ in launches), n // BLOCK))
+    n = max(1, n // (most * BLOCK)) * most * BLOCK
     a = torch.full((n,), 0.5, dtype=dtype, device="cuda")
-    run = make_gpu_ert(a, k, programs)
-    once = _time_cuda(lambda: run(1), 1)
-    ntrials = max(1, int(plan.target_s / max(once, 1e-6)))
-    seconds = _time_cuda(lambda: run(ntrials), plan.repeats) / ntrials
+    best_seconds, best_launch = np.inf, launches[0]
+    for programs, warps in dict.fromkeys((min(p, most), w) for p, w in launches):
+        if n % (programs * BLOCK):
+            continue
+        run = make_gpu_ert(a, k, programs, warps)
+        once = _time_cuda(lambda: run(1), 1)
+        ntrials = max(1, int(plan.target_s / max(once, 1e-6)))
+        seconds = _time_cuda(lambda: run(ntrials), plan.repeats) / ntrials
+        if seconds < best_seconds:
+            best_seconds, best_launch = seconds, (programs, warps)
     nbytes = a.numel() * a.element_size()
-    return nbytes, 2 * nbytes / seconds / 1e9, 2 * k * n / seconds / 1e9
+    return nbytes, 2 * nbytes / best_seconds / 1e9, 2 * k * n / best_seconds / 1e9, best_launch
 
 
 def _gemm(n: int, short: str, repeats: int) -> float:
@@ -77,16 +94,18 @@ def characterise_gpu(info: dict[str, Any], plan: SweepPlan, precision: str, tick
     import torch
 
     theory = info["theoretical"]
+    launches = launch_grid(info["sms"])
     programs = 4 * info["sms"]
     dtype = getattr(torch, DTYPES[precision] if precision in ("fp32", "fp64", "fp16") else "float32")
     itemsize = torch.tensor([], dtype=dtype).element_size()
-    sizes, gbs = [], []
+    sizes, gbs, shapes = [], [], []
     for size in plan.sizes(BLOCK * itemsize):
-        nbytes, bw, _ = _ert_rate(size // itemsize, dtype, 1, programs, plan)
+        nbytes, bw, _, launch = _ert_rate(size // itemsize, dtype, 1, launches, plan)
         if sizes and nbytes == sizes[-1]:
             continue
         sizes.append(nbytes)
         gbs.append(bw)
+        shapes.append(list(launch))
         tick(f"bandwidth {nbytes / 2**20:.2f} MiB")
     # Stores write through L1, so ERT's read-modify-write is served from L2 at best.
     capacities = [("L2", info["l2_bytes"] or 40 * 2**20)]
@@ -111,16 +130,18 @@ def characterise_gpu(info: dict[str, Any], plan: SweepPlan, precision: str, tick
     n_flops = programs * BLOCK * 8  # a few MiB: L2-resident
     for short in ("fp64", "fp32", "fp16"):
         dt = getattr(torch, DTYPES[short])
-        rates = []
+        rates, rate_shapes = [], []
         for k in plan.ks:
-            rates.append(_ert_rate(n_flops, dt, k, programs, plan)[2])
+            _, _, rate, launch = _ert_rate(n_flops, dt, k, launches, plan)
+            rates.append(rate)
+            rate_shapes.append(list(launch))
             tick(f"flops {short} K={k}")
         best = int(np.argmax(rates))
         ref = theory.get(short)
-        compute[short] = {"gflops": rates[best], "best_k": plan.ks[best],
+        compute[short] = {"gflops": rates[best], "best_k": plan.ks[best], "launch": rate_shapes[best],
                           "theoretical_gflops": ref * 1e3 if ref else None,
                           "ratio": rates[best] / (ref * 1e3) if ref else None}
-        sweeps_flops[short] = {"all_core": {"k": list(plan.ks), "gflops": rates}}
+        sweeps_flops[short] = {"all_core": {"k": list(plan.ks), "gflops": rates, "launch": rate_shapes}}
 
     gemm = {}
     for short in ("fp64", "fp32", "tf32", "bf16", "fp16"):
@@ -145,6 +166,8 @@ def characterise_gpu(info: dict[str, Any], plan: SweepPlan, precision: str, tick
         "ceilings": {"compute": {k: {"all_core": v} for k, v in compute.items()}, "gemm": gemm,
                      "memory": {"all_core": {"levels": levels, "plateaus": [p.to_dict() for p in plateaus]}},
                      "copy": copy},
-        "sweeps": {"bandwidth": {"all_core": {"bytes": sizes, "gbs": gbs}}, "flops": sweeps_flops},
+        "sweeps": {"bandwidth": {"all_core": {"bytes": sizes, "gbs": gbs, "launch": shapes}}, "flops": sweeps_flops,
+                   "launch_shapes": {"tried": [list(x) for x in launches],
+                                     "meaning": "[programs, warps per program]; each point keeps the fastest"}},
         "backend": gpu_backend(),
     }

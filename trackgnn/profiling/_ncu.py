@@ -83,14 +83,21 @@ def _number(text: str, unit: str) -> float | None:
     return value * _UNITS.get(unit.strip().lower(), 1)
 
 
-def parse_ncu_csv(text: str, source: str = "ncu output") -> list[KernelRecord]:
+def parse_ncu_csv(text: str, source: str = "ncu output", metrics: Sequence[str] | None = None,
+                  empty_ok: bool = False) -> list[KernelRecord]:
     """Parse ``ncu --csv --page raw`` output (program output and ``==PROF==`` lines may precede it).
 
     The header row starts with ``"ID"``; an optional units row follows (its
     first cell is empty).  Values are converted to base units (bytes, seconds).
+    A value that is not a number is an error in the ``metrics`` asked for (default: every
+    ``a__b`` column but ncu's ``device__attribute_*`` context, which holds words such as
+    ``No-CC``); other columns keep only their numbers.  ``empty_ok``: output without a CSV
+    (the program launched no kernel in the profiled range) is no kernels, not an error.
     """
     lines = text.splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith('"ID"')), None)
+    if start is None and empty_ok:
+        return []
     if start is None:
         raise DataFormatError(f"{source}: no ncu CSV header (a row starting with \"ID\") found")
     rows = list(csv.reader(io.StringIO("\n".join(lines[start:]))))
@@ -103,6 +110,8 @@ def parse_ncu_csv(text: str, source: str = "ncu output") -> list[KernelRecord]:
         units, body = body[0], body[1:]
     nvtx_cols = [i for i, h in enumerate(header) if "nvtx" in h.lower()]
     metric_cols = [i for i, h in enumerate(header) if "__" in h]
+    strict = (set(metrics) if metrics is not None
+              else {h for h in header if "__" in h and not h.startswith("device__attribute")})
     records = []
     for row_no, row in enumerate(body, start=start + 2):
         if not row or len(row) != len(header):
@@ -112,6 +121,8 @@ def parse_ncu_csv(text: str, source: str = "ncu output") -> list[KernelRecord]:
             try:
                 value = _number(row[i], units[i])
             except ValueError:
+                if header[i] not in strict:
+                    continue
                 raise DataFormatError(f"{source}: line {row_no}, column {header[i]!r}: "
                                       f"value {row[i]!r} is not a number") from None
             if value is not None:
@@ -192,10 +203,11 @@ def ncu_command(ncu: str, metrics: Sequence[str], argv: Sequence[str], nvtx_rang
     return [*cmd, *argv]
 
 
-def run_ncu(cmd: Sequence[str], timeout_s: float = 1800) -> list[KernelRecord]:
-    """Run an ``ncu`` command line and parse its CSV."""
+def run_ncu(cmd: Sequence[str], timeout_s: float = 1800, empty_ok: bool = False) -> list[KernelRecord]:
+    """Run an ``ncu`` command line and parse its CSV (``empty_ok``: see :func:`parse_ncu_csv`)."""
     proc = subprocess.run(list(cmd), capture_output=True, text=True, timeout=timeout_s)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout)[-2000:]
         raise MissingInputError(f"ncu failed (exit {proc.returncode}): {' '.join(cmd[:8])} ...\n{tail}")
-    return parse_ncu_csv(proc.stdout, source=f"`{' '.join(cmd[:3])} ...`")
+    metrics = cmd[list(cmd).index("--metrics") + 1].split(",") if "--metrics" in cmd else None
+    return parse_ncu_csv(proc.stdout, source=f"`{' '.join(cmd[:3])} ...`", metrics=metrics, empty_ok=empty_ok)
