@@ -59,6 +59,7 @@ def gnn_steps(config: GNNStageConfig, model: EdgeTripletNetwork,
         return out
 
     def build_tracks(data: Any) -> Any:
+        from trackgnn.geometry import hit_positions
         from trackgnn.tracking import ScoredGraph
 
         has_triplets = data.triplet_index.shape[1] > 0
@@ -67,6 +68,7 @@ def gnn_steps(config: GNNStageConfig, model: EdgeTripletNetwork,
             triplets=data.triplet_index if has_triplets else None,
             triplet_scores=data.triplet_score if has_triplets else None,
             embedding=data.embedding if "embedding" in data else None,
+            positions=hit_positions(data),
         )
         out = shallow_copy(data)
         out.track_label = torch.from_numpy(builder(graph))

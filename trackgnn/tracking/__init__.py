@@ -4,6 +4,7 @@ from trackgnn.tracking._connected_components import connected_components
 from trackgnn.tracking._dbscan import dbscan
 from trackgnn.tracking._graph import ScoredGraph
 from trackgnn.tracking._labels import compact_labels
+from trackgnn.tracking._stitch import stitch_tracks
 from trackgnn.tracking._registry import TRACK_BUILDERS, TrackBuilder, build_tracks, resolve_track_builder
 from trackgnn.tracking._submission import to_submission
 from trackgnn.tracking._triplet_geometry import TRIPLET_FEATURES, triplet_features
@@ -21,6 +22,7 @@ __all__ = [
     "connected_components",
     "dbscan",
     "resolve_track_builder",
+    "stitch_tracks",
     "to_submission",
     "triplet_features",
     "triplet_hits",

@@ -34,6 +34,8 @@ class ScoredGraph:
         (T,) scores of ``triplets``.
     embedding : array_like, optional
         (N, D) per-hit coordinates (e.g. the metric-learning embedding) for DBSCAN.
+    positions : array_like, optional
+        (N, 3) hit x, y, z [mm], for builders that fit helices (the walk-through's stitching).
     """
 
     edge_index: np.ndarray
@@ -42,6 +44,7 @@ class ScoredGraph:
     triplets: np.ndarray | None = None
     triplet_scores: np.ndarray | None = None
     embedding: np.ndarray | None = field(default=None, repr=False)
+    positions: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.edge_index = _array(self.edge_index, np.int64).reshape(2, -1)
@@ -69,6 +72,13 @@ class ScoredGraph:
             if self.embedding.ndim != 2 or self.embedding.shape[0] != self.num_nodes:
                 raise ValueError(
                     f"ScoredGraph: embedding must have shape ({self.num_nodes}, D), got {self.embedding.shape}"
+                )
+
+        if self.positions is not None:
+            self.positions = _array(self.positions, np.float64)
+            if self.positions.shape != (self.num_nodes, 3):
+                raise ValueError(
+                    f"ScoredGraph: positions must have shape ({self.num_nodes}, 3), got {self.positions.shape}"
                 )
 
     @property

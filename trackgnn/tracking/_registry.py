@@ -78,6 +78,8 @@ class TrackBuilder:
                 listing = ", ".join(f"{k}={v!r}" for k, v in allowed.items())
                 raise ConfigError(f"track builder {self.method!r}: unknown option {key!r}; allowed: {listing}")
             default = allowed[key]
+            if isinstance(default, bool) and not isinstance(value, bool):
+                raise ConfigError(f"track builder {self.method!r}: option {key!r} must be true or false, got {value!r}")
             numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
             if numeric and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise ConfigError(f"track builder {self.method!r}: option {key!r} must be a number, got {value!r}")
