@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.spatial import cKDTree
 
-from trackgnn.tracking._stitch import _helix_fits, helix_residuals
+from trackgnn.tracking._stitch import _helix_fits, fit_rms, helix_residuals
 
 __all__ = ["detector_surfaces", "extend_tracks"]
 
@@ -96,9 +96,9 @@ def extend_tracks(labels: np.ndarray, positions: np.ndarray, *, min_hits: int = 
     if tracked.size == 0 or free.size == 0:
         return out
     fit = _helix_fits(labels[tracked], int(labels[tracked].max()) + 1, pos[tracked])
-    n = np.maximum(fit["n"], 1)
-    good = ((fit["n"] >= min_hits) & (np.sqrt(fit["chi2_xy"] / n) <= max_rms_xy)
-            & (np.sqrt(fit["chi2_sz"] / n) <= max_rms_sz) & (np.abs(fit["nz"]) > 1e-6))
+    rms_xy, rms_sz = fit_rms(fit)
+    good = ((fit["n"] >= min_hits) & (rms_xy <= max_rms_xy) & (rms_sz <= max_rms_sz)
+            & (np.abs(fit["nz"]) > 1e-6))
     track, points = _crossings(fit, np.flatnonzero(good))
     if track.size == 0:
         return out

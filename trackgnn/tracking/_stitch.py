@@ -44,6 +44,20 @@ def _line_fits(group: np.ndarray, n_groups: int, a: np.ndarray, b: np.ndarray,
     return na, nb, na * ma + nb * mb, lam * sw
 
 
+def _arc_length(c2: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    """Transverse arc length [mm] from the origin to points at squared distance ``c2`` on the
+    circle through the origin of conformal offset ``gamma`` (radius 1 / (2 |gamma|)), on the
+    outgoing half turn."""
+    radius = 1.0 / np.maximum(2.0 * np.abs(gamma), 1e-12)
+    return 2.0 * radius * np.arcsin(np.minimum(np.sqrt(c2) / (2.0 * radius), 1.0))
+
+
+def fit_rms(fit: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """RMS residuals [mm] per group of :func:`_helix_fits`: to the circle (x-y) and to the (s, z) line."""
+    n = np.maximum(fit["n"], 1)
+    return np.sqrt(fit["chi2_xy"] / n), np.sqrt(fit["chi2_sz"] / n)
+
+
 def _helix_fits(group: np.ndarray, n_groups: int, pos: np.ndarray) -> dict[str, np.ndarray]:
     """Per group: circle through the origin (conformal normal ``alpha, beta``, offset ``gamma``),
     x-y chi² [mm²], (s, z) line (``ns·s + nz·z = offset``) and its chi² [mm²], hits, and the
@@ -52,9 +66,7 @@ def _helix_fits(group: np.ndarray, n_groups: int, pos: np.ndarray) -> dict[str, 
     x, y, z = pos[:, 0], pos[:, 1], pos[:, 2]
     c2 = np.maximum(x * x + y * y, 1e-6)
     alpha, beta, gamma, chi2_xy = _line_fits(group, n_groups, x / c2, y / c2, c2 * c2)
-    radius = 1.0 / np.maximum(2.0 * np.abs(gamma[group]), 1e-12)
-    chord = np.sqrt(c2)
-    s = 2.0 * radius * np.arcsin(np.minimum(chord / (2.0 * radius), 1.0))
+    s = _arc_length(c2, gamma[group])
     ns, nz, offset, chi2_sz = _line_fits(group, n_groups, s, z, np.ones_like(s))
     n_hits = np.bincount(group, minlength=n_groups)
 
@@ -85,9 +97,7 @@ def helix_residuals(fit: dict[str, np.ndarray], track: np.ndarray, pos: np.ndarr
     c2 = np.maximum(x * x + y * y, 1e-6)
     gamma = fit["gamma"][track]
     d_xy = np.abs(fit["alpha"][track] * x + fit["beta"][track] * y - gamma * c2)
-    radius = 1.0 / np.maximum(2.0 * np.abs(gamma), 1e-12)
-    s = 2.0 * radius * np.arcsin(np.minimum(np.sqrt(c2) / (2.0 * radius), 1.0))
-    d_sz = np.abs(fit["ns"][track] * s + fit["nz"][track] * z - fit["offset"][track])
+    d_sz = np.abs(fit["ns"][track] * _arc_length(c2, gamma) + fit["nz"][track] * z - fit["offset"][track])
     return d_xy, d_sz
 
 
@@ -157,10 +167,7 @@ def stitch_tracks(labels: np.ndarray, positions: np.ndarray, *, max_rms_xy: floa
     members_b = [by_track[ptr[t]:ptr[t + 1]] for t in b]
     rows = np.concatenate([np.concatenate([ma, mb]) for ma, mb in zip(members_a, members_b)])
     pair_of = np.repeat(np.arange(a.size), [len(ma) + len(mb) for ma, mb in zip(members_a, members_b)])
-    union = _helix_fits(pair_of, a.size, pos[hits[rows]])
-    n = np.maximum(union["n"], 1)
-    rms_xy = np.sqrt(union["chi2_xy"] / n)
-    rms_sz = np.sqrt(union["chi2_sz"] / n)
+    rms_xy, rms_sz = fit_rms(_helix_fits(pair_of, a.size, pos[hits[rows]]))
     good = (rms_xy <= max_rms_xy) & (rms_sz <= max_rms_sz)
     a, b = a[good], b[good]
     cost = (rms_xy / max_rms_xy + rms_sz / max_rms_sz)[good]

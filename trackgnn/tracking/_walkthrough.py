@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackgnn.tracking._graph import ScoredGraph
 from trackgnn.tracking._extend import extend_tracks
+from trackgnn.tracking._graph import ScoredGraph
 from trackgnn.tracking._labels import compact_labels
 from trackgnn.tracking._stitch import stitch_tracks
 from trackgnn.tracking._walk_kernel import walk_all
@@ -84,7 +84,7 @@ def walkthrough(
         is left over when it links to one neighbour only; on complete events this pass raised
         the validation TrackML score from 0.403 to 0.465 and lowered the fake rate.
     stitch : bool
-        Last: :func:`~trackgnn.tracking.stitch_tracks` joins tracks that are pieces of one helix
+        After that pass: :func:`~trackgnn.tracking.stitch_tracks` joins tracks that are pieces of one helix
         from the beam line (needs ``graph.positions``; without them nothing is stitched).  On
         complete events most breaks left are ~0.5 m jumps between endcap disks, edges the graph
         lost; stitching raised the validation TrackML score from 0.462 to 0.501 and the pT > 1 GeV
