@@ -89,7 +89,8 @@ def test_stitch_option_and_positions_are_checked():
 
 def test_tracks_take_the_free_hits_their_helix_crosses_in_barrel_and_endcap():
     rng = np.random.default_rng(17)
-    radii, disks = detector_surfaces()
+    surfaces = detector_surfaces()
+    radii, disks = surfaces.barrel_r, surfaces.disk_z
     central = helix(1.0, 1, 0.4, 0.3, 5.0, rng, radii=radii)
     forward_disks = np.sort(disks[disks > 0])[:8]
     forward = helix(2.0, -1, -2.0, 4.0, -10.0, rng, radii=radii, disks=forward_disks)
@@ -112,7 +113,7 @@ def test_tracks_take_the_free_hits_their_helix_crosses_in_barrel_and_endcap():
 
 def test_walkthrough_stitches_then_fills_the_gap():
     rng = np.random.default_rng(19)
-    positions = helix(1.5, 1, 2.5, -0.5, 0.0, rng, radii=detector_surfaces()[0])
+    positions = helix(1.5, 1, 2.5, -0.5, 0.0, rng, radii=detector_surfaces().barrel_r)
     edges = np.array([[0, 1], [1, 2], [2, 3], [3, 4], [7, 8], [8, 9]]).T  # the graph lost hits 5 and 6
     graph = ScoredGraph(edges, np.full(edges.shape[1], 0.9), len(positions), positions=positions)
     assert (walkthrough(graph) == 0).all()

@@ -2,10 +2,12 @@
 
 from trackgnn.tracking._connected_components import connected_components
 from trackgnn.tracking._dbscan import dbscan
-from trackgnn.tracking._extend import detector_surfaces, extend_tracks
+from trackgnn.tracking._extend import extend_tracks
+from trackgnn.tracking._follow import follow_tracks
 from trackgnn.tracking._graph import ScoredGraph
 from trackgnn.tracking._labels import compact_labels
 from trackgnn.tracking._stitch import stitch_tracks
+from trackgnn.tracking._surfaces import DetectorSurfaces, detector_surfaces
 from trackgnn.tracking._registry import TRACK_BUILDERS, TrackBuilder, build_tracks, resolve_track_builder
 from trackgnn.tracking._submission import to_submission
 from trackgnn.tracking._triplet_geometry import TRIPLET_FEATURES, triplet_features
@@ -13,6 +15,7 @@ from trackgnn.tracking._triplets import build_triplets, triplet_hits, triplet_tr
 from trackgnn.tracking._walkthrough import walkthrough
 
 __all__ = [
+    "DetectorSurfaces",
     "ScoredGraph",
     "TRACK_BUILDERS",
     "TRIPLET_FEATURES",
@@ -24,6 +27,7 @@ __all__ = [
     "dbscan",
     "detector_surfaces",
     "extend_tracks",
+    "follow_tracks",
     "resolve_track_builder",
     "stitch_tracks",
     "to_submission",

@@ -10,36 +10,23 @@ hits within ``search_radius`` of an intersection whose distances to the track's 
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from scipy.spatial import cKDTree
 
 from trackgnn.tracking._stitch import _helix_fits, fit_rms, helix_residuals
+from trackgnn.tracking._surfaces import detector_surfaces
 
-__all__ = ["detector_surfaces", "extend_tracks"]
+__all__ = ["extend_tracks"]
 
-_BARREL_VOLUMES = (8, 13, 17)
 _DETECTOR_REACH = (1100.0, 3100.0)  # |r| and |z| [mm] beyond the outermost modules
 _CANDIDATES = 8  # free hits looked at per crossing: a surface holds at most a few hits of one particle there
-
-
-@lru_cache(maxsize=1)
-def detector_surfaces() -> tuple[np.ndarray, np.ndarray]:
-    """(barrel layer radii, endcap layer z) [mm]: the mean of each layer's module centres."""
-    from trackgnn.data import load_detectors
-
-    modules = load_detectors()
-    barrel = modules["volume_id"].isin(_BARREL_VOLUMES)
-    radii = modules[barrel].assign(r=np.hypot(modules["cx"], modules["cy"])).groupby(["volume_id", "layer_id"])["r"].mean()
-    disks = modules[~barrel].groupby(["volume_id", "layer_id"])["cz"].mean()
-    return radii.to_numpy(np.float64), disks.to_numpy(np.float64)
 
 
 def _crossings(fit: dict[str, np.ndarray], tracks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(track of each crossing, (C, 3) positions) of the tracks' helices with every surface,
     on the outgoing half turn and inside the detector."""
-    radii, disks = detector_surfaces()
+    surfaces = detector_surfaces()
+    radii, disks = surfaces.barrel_r, surfaces.disk_z
     kappa, dip, z0 = fit["kappa"][tracks], fit["dip"][tracks], fit["z0"][tracks]
     curvature = np.maximum(np.abs(kappa), 1e-12)[:, None]
     chord = radii[None, :] * curvature / 2  # sin of half the turn to reach each cylinder

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from trackgnn.tracking._extend import extend_tracks
+from trackgnn.tracking._follow import follow_tracks
 from trackgnn.tracking._graph import ScoredGraph
 from trackgnn.tracking._labels import compact_labels
 from trackgnn.tracking._stitch import stitch_tracks
@@ -51,6 +52,7 @@ def walkthrough(
     attach_cut: float | None = 0.5,
     stitch: bool = True,
     extend: bool = True,
+    follow: bool = True,
 ) -> np.ndarray:
     """Build tracks by walking from the innermost unused hits along the best-scored edges.
 
@@ -94,6 +96,12 @@ def walkthrough(
         whose helix crosses a detector surface there (needs ``graph.positions``): most hits
         missing from fragments have no track at all.  Validation events: score 0.501 → 0.548,
         pT > 1 GeV efficiency 93.9 → 94.8 %, fakes (≥ 5 hits) 18.1 → 13.8 %.
+    follow : bool
+        Last, :func:`~trackgnn.tracking.follow_tracks` follows each track of ≥ 5 hits outward,
+        surface by surface, with the helix of its outermost hits, taking the free hit near each
+        predicted crossing (needs ``graph.positions``): low-pT particles scatter too much for
+        one helix over the whole track.  Validation events: score 0.548 → 0.570, fakes
+        (≥ 5 hits) 13.8 → 10.7 %.
 
     Returns
     -------
@@ -115,6 +123,8 @@ def walkthrough(
         labels = compact_labels(stitch_tracks(labels, graph.positions, min_hits=min_hits), 1)
     if extend and graph.positions is not None:
         labels = extend_tracks(labels, graph.positions)
+    if follow and graph.positions is not None:
+        labels = follow_tracks(labels, graph.positions)
     return labels
 
 
