@@ -21,8 +21,6 @@ def score(truth_dir: Path, submission: Path, phase: int | None, json_out: Path |
     """Print the TrackML score of SUBMISSION against the truth in TRUTH_DIR."""
     import json
 
-    import pandas as pd
-
     from trackgnn.data import list_events, load_event
     from trackgnn.data._reader import read_part
     from trackgnn.errors import DataFormatError

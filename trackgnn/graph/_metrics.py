@@ -60,8 +60,6 @@ def edge_counts(edge_index, track_edges, particle_id, pt, pt_bins: tuple[float, 
     binned by the pT of its source hit's particle (noise in the lowest bin).  A hit's
     degree counts both edge ends.
     """
-    import torch
-
     if edge_mask is not None:
         edge_index = edge_index[:, edge_mask]
     n = int(particle_id.shape[0])

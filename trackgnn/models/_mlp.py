@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-import torch
 from torch import Tensor, nn
 
 __all__ = ["MLP", "ACTIVATIONS", "NORMS", "resolve_activation"]

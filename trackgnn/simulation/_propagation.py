@@ -207,7 +207,6 @@ def propagate(
     (secondaries), that module's row: it is not counted as crossed again.
     """
     surf = _Surfaces(geo)
-    n = len(particles)
     mom = particles.momentum
     pt = np.hypot(mom[:, 0], mom[:, 1])
     p_abs = np.linalg.norm(mom, axis=1)  # current |p| of every particle, reduced by energy loss
