@@ -74,8 +74,10 @@ def walkthrough(
     score_cut : float
         Edges below it are never followed.
     triplet_cut : float
-        Triplet score below which a step is forbidden.  Keep it low: a veto at 0.5 splits
-        every track whose true continuation the triplet classifier misses once.
+        Triplet score below which a step is forbidden.  Without the repair passes below keep it
+        low: a veto at 0.5 splits every track whose true continuation the triplet classifier
+        misses once.  With stitching, extension and following, the complete-event config uses
+        0.3 (with ``attach_cut`` 0.8): validation fakes (≥ 5 hits) 10.7 → 5.4 %, score 0.570 → 0.578.
     min_hits : int
         Walks with fewer hits are not tracks (their hits stay used, label −1).
     absorb_links : int
