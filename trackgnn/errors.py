@@ -41,4 +41,4 @@ class MissingInputError(TrackGNNError, FileNotFoundError):
 
 
 class ResourceError(TrackGNNError):
-    """The machine ran out of memory; the message names the step and the settings to lower."""
+    """The machine ran out of memory or disk space; the message names the step or file and what to do."""

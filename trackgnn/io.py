@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
 __all__ = ["atomic_path", "atomic_torch_save"]
+
+#: A failed write with less free space than this on its file system is reported as a full disk.
+_LOW_SPACE = 64 * 2**20
 
 
 def _default_mode() -> int:
@@ -22,7 +27,10 @@ def _default_mode() -> int:
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
-    If the body raises, the temporary file is removed and ``path`` is untouched.
+    If the body raises, the temporary file is removed and ``path`` is untouched.  A write that
+    failed because the file system is full (``ENOSPC``, or any error while less than 64 MiB are
+    free there: ``torch.save`` reports a short write as a ``RuntimeError``) becomes a
+    :class:`~trackgnn.errors.ResourceError` naming ``path``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,9 +41,32 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     try:
         yield tmp_path
         os.replace(tmp_path, path)
-    except BaseException:
+    except BaseException as exc:
+        free = _free_bytes(path.parent)  # before removing the partial file, which may have filled the disk
         tmp_path.unlink(missing_ok=True)
+        if isinstance(exc, Exception) and (_is_no_space(exc) or free < _LOW_SPACE):
+            from trackgnn.errors import ResourceError
+
+            raise ResourceError(f"{path}: could not write it, the disk holding {path.parent} is full "
+                                f"({free / 2**20:.0f} MiB free); free some space and run the command again "
+                                "(finished outputs and checkpoints are kept)") from exc
         raise
+
+
+def _free_bytes(directory: Path) -> float:
+    try:
+        return float(shutil.disk_usage(directory).free)
+    except OSError:
+        return float("inf")
+
+
+def _is_no_space(exc: BaseException | None) -> bool:
+    """Whether ``exc`` or an exception it came from is an out-of-space ``OSError``."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def atomic_torch_save(obj: object, path: str | os.PathLike) -> None:
