@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
+from trackgnn.errors import ResourceError
+
 __all__ = ["atomic_path", "atomic_torch_save"]
 
 #: A failed write with less free space than this on its file system is reported as a full disk.
@@ -45,8 +47,6 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         free = _free_bytes(path.parent)  # before removing the partial file, which may have filled the disk
         tmp_path.unlink(missing_ok=True)
         if isinstance(exc, Exception) and (_is_no_space(exc) or free < _LOW_SPACE):
-            from trackgnn.errors import ResourceError
-
             raise ResourceError(f"{path}: could not write it, the disk holding {path.parent} is full "
                                 f"({free / 2**20:.0f} MiB free); free some space and run the command again "
                                 "(finished outputs and checkpoints are kept)") from exc

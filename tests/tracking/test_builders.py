@@ -151,3 +151,15 @@ def test_leftover_hits_join_the_track_of_their_best_edge_above_the_attach_cut():
     assert labels[4] == labels[0] and labels[5] == -1
     assert labels[6] == labels[9] != labels[0]  # the better of two tracks
     assert (labels[walked >= 0] == walked[walked >= 0]).all()  # walked hits keep their track
+
+
+def test_best_per_key_takes_the_cheapest_entry_of_each_key():
+    from trackgnn.tracking._labels import best_per_key
+
+    key = np.array([7, 3, 7, 3, 5, 7])
+    cost = np.array([2.0, 1.0, 1.0, 1.0, 9.0, 1.0])
+    tie = np.array([0, 4, 9, 2, 0, 3])
+    # per key in increasing order (3, 5, 7): lowest cost, then lowest tie-break, then first position
+    assert best_per_key(key, cost, tie).tolist() == [3, 4, 5]
+    assert best_per_key(key, cost).tolist() == [1, 4, 2]
+    assert best_per_key(np.zeros(0, np.int64), np.zeros(0)).size == 0

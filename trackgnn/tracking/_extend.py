@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
+from trackgnn.tracking._labels import best_per_key
 from trackgnn.tracking._stitch import _helix_fits, fit_rms, helix_residuals
 from trackgnn.tracking._surfaces import detector_surfaces
 
@@ -97,7 +98,6 @@ def extend_tracks(labels: np.ndarray, positions: np.ndarray, *, min_hits: int = 
     d_xy, d_sz = helix_residuals(fit, track, pos[hit])
     ok = (d_xy <= max_dist_xy) & (d_sz <= max_dist_sz)
     hit, track, cost = hit[ok], track[ok], (d_xy / max_dist_xy + d_sz / max_dist_sz)[ok]
-    order = np.lexsort((cost, hit))  # per hit, the closest helix first
-    best = order[np.r_[True, hit[order][1:] != hit[order][:-1]]] if order.size else order
+    best = best_per_key(hit, cost)  # per hit, the closest helix
     out[hit[best]] = track[best]
     return out

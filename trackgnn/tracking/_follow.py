@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
+from trackgnn.tracking._labels import best_per_key
 from trackgnn.tracking._surfaces import DetectorSurfaces, detector_surfaces
 
 __all__ = ["follow_tracks"]
@@ -169,8 +170,7 @@ def follow_tracks(labels: np.ndarray, positions: np.ndarray, *, min_hits: int = 
         distance = dist[np.arange(rows.size), best]
         # two tracks wanting one hit: the closer takes it, the other tries again next step
         claim = np.flatnonzero(found)
-        claim = claim[np.lexsort((distance[claim], candidate[claim]))]
-        winners = claim[np.r_[True, candidate[claim][1:] != candidate[claim][:-1]]] if claim.size else claim
+        winners = claim[best_per_key(candidate[claim], distance[claim])]
         taken[candidate[winners]] = True
         out[free[candidate[winners]]] = track[rows[winners]]
         moved = rows[winners]

@@ -7,7 +7,7 @@ import numpy as np
 from trackgnn.tracking._extend import extend_tracks
 from trackgnn.tracking._follow import follow_tracks
 from trackgnn.tracking._graph import ScoredGraph
-from trackgnn.tracking._labels import compact_labels
+from trackgnn.tracking._labels import best_per_key, compact_labels
 from trackgnn.tracking._stitch import stitch_tracks
 from trackgnn.tracking._walk_kernel import walk_all
 
@@ -156,9 +156,7 @@ def attach_leftover_hits(labels: np.ndarray, edge_index: np.ndarray, scores: np.
     hit, other, score = hit[open_end], other[open_end], score[open_end]
     if hit.size == 0:
         return labels
-    order = np.lexsort((other, -score, hit))  # per leftover hit: best score first (ties: lower neighbour)
-    hit, other = hit[order], other[order]
-    first = np.r_[True, hit[1:] != hit[:-1]]
+    best = best_per_key(hit, -score, other)  # per leftover hit: best score (ties: lower neighbour)
     out = labels.copy()
-    out[hit[first]] = labels[other[first]]
+    out[hit[best]] = labels[other[best]]
     return out
