@@ -12,6 +12,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from tests.conftest import run_cli
 from tests.embedding.conftest import write_config
@@ -34,7 +35,8 @@ def trained(tmp_path_factory):
     gnn = gnn_config(root, root / "runs" / "filter", upstream=[str(emb), str(filt)], hard_cuts=complete,
                      simulation={"seed": 11, "pileup": 10}, stage_dir=str(root / "runs" / "gnn"),
                      model={"hidden_channels": 24, "num_iterations": 3},
-                     triplets={"hidden_channels": 24}, training={"max_epochs": 20, "lr": 0.005})
+                     triplets={"hidden_channels": 24}, training={"max_epochs": 20, "lr": 0.005},
+                     tracking={"quality": {"enabled": True, "epochs": 30, "batch_size": 256}})
     return root, gnn, _run(["train", gnn])
 
 
@@ -45,9 +47,14 @@ def test_one_command_simulates_and_trains_every_stage(trained):
     assert "upstream embedding" in err and "upstream filter" in err
     assert "gnn: best epoch" in out
     assert (root / "runs" / "gnn" / "checkpoints" / "best.pt").is_file()
+    # then the track selection, fitted on the tracks of the training events
+    assert "track quality: building tracks on 3 training events" in err and "track quality: epoch 30/30" in err
+    assert "track quality: validation events: drops" in err
+    assert (root / "runs" / "gnn" / "checkpoints" / "track_quality.pt").is_file()
     # a second run finds everything done
     code, _, err = _run(["train", gnn])
     assert code == 0 and "training already finished" in err and "simulating" not in err
+    assert "track_quality.pt is up to date" in err
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +143,16 @@ def test_clear_errors_for_bad_checkpoints_and_missing_truth(evaluated, tmp_path)
     (bad / "gnn" / "best.pt").write_bytes(b"not a checkpoint")
     code, _, err = _run(["evaluate", "--config", gnn, "--checkpoint-dir", bad, "--no-progress"])
     assert code == 2 and err.startswith("error: ") and "gnn/best.pt: corrupt or unreadable checkpoint" in err
+    # the GNN without its track selection, then with a selection fitted for another GNN checkpoint
+    shutil.copy(root / "runs" / "gnn" / "checkpoints" / "best.pt", bad / "gnn" / "best.pt")
+    code, _, err = _run(["evaluate", "--config", gnn, "--checkpoint-dir", bad, "--no-progress"])
+    assert code == 2 and "gnn/track_quality.pt: checkpoint not found" in err and f"trackgnn train {gnn}" in err
+    state = torch.load(root / "runs" / "gnn" / "checkpoints" / "track_quality.pt", weights_only=True)
+    state["fingerprint"]["gnn_run_id"] = "another run"
+    torch.save(state, bad / "gnn" / "track_quality.pt")
+    code, _, err = _run(["evaluate", "--config", gnn, "--checkpoint-dir", bad, "--no-progress"])
+    assert code == 2 and "track_quality.pt: checkpoint was trained with gnn_run_id = 'another run'" in err
+    assert f"`trackgnn train {gnn}` fits it again" in err and len(err.strip().splitlines()) == 1
     hits_only = tmp_path / "hits"
     hits_only.mkdir()
     shutil.copy(root / "raw" / "event000001004-hits.csv", hits_only)

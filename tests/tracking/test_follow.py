@@ -68,3 +68,12 @@ def test_walkthrough_follows_a_track_whose_outer_edges_the_graph_lost():
     graph = ScoredGraph(edges, np.full(edges.shape[1], 0.9), len(positions), positions=positions)
     assert (walkthrough(graph) == 0).all()
     assert (walkthrough(graph, follow=False)[5:] == -1).any()  # the extension alone leaves some
+
+
+def test_walkthrough_follows_short_tracks_from_follow_min_hits():
+    rng = np.random.default_rng(37)
+    positions = scattered_particle(0.5, 1, -0.4, 0.1, 0.006, rng)
+    edges = np.array([[0, 1], [1, 2]]).T  # the walk finds the first three hits only
+    graph = ScoredGraph(edges, np.full(edges.shape[1], 0.9), len(positions), positions=positions)
+    assert (walkthrough(graph)[3:] == -1).all()  # tracks of 3-4 hits are not followed by default
+    assert (walkthrough(graph, follow_min_hits=3) == 0).all()

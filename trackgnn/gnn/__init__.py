@@ -1,8 +1,10 @@
 """The GNN stage: Interaction Network edge classifier and triplet classifier; tracks per event."""
 
-from trackgnn.gnn._config import EDGE_FEATURES, GNNModelConfig, GNNStageConfig, TrackBuildingConfig, TripletConfig
+from trackgnn.gnn._config import (EDGE_FEATURES, GNNModelConfig, GNNStageConfig, TrackBuildingConfig, TrackQualityConfig,
+                                  TripletConfig)
 from trackgnn.gnn._infer import gnn_scores, gnn_steps
 from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets
+from trackgnn.gnn._quality import TrackSelection, fit_selection, load_selection
 from trackgnn.gnn._network import EdgeTripletNetwork, EdgeTripletOutput
 from trackgnn.gnn._stage import GNNStage
 from trackgnn.gnn._task import GNNTask
@@ -16,9 +18,13 @@ __all__ = [
     "GNNStageConfig",
     "GNNTask",
     "TrackBuildingConfig",
+    "TrackQualityConfig",
+    "TrackSelection",
     "TripletConfig",
     "edge_feature_matrix",
     "edge_targets",
+    "fit_selection",
     "gnn_scores",
     "gnn_steps",
+    "load_selection",
 ]

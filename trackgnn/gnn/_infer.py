@@ -35,13 +35,14 @@ def gnn_scores(model: EdgeTripletNetwork, config: GNNStageConfig, data,
             torch.sigmoid(out.triplet_logits).float().cpu())
 
 
-def gnn_steps(config: GNNStageConfig, model: EdgeTripletNetwork,
-              device: str = "cpu") -> list[tuple[str, Callable[[Any], Any]]]:
+def gnn_steps(config: GNNStageConfig, model: EdgeTripletNetwork, device: str = "cpu",
+              selection: Callable[..., Any] | None = None) -> list[tuple[str, Callable[[Any], Any]]]:
     """The GNN stage's inference steps (see :class:`~trackgnn.gnn.GNNStage` for the outputs).
 
     ``gnn``: edge scores (the filter's kept as ``edge_filter_score``), ``edge_kept``,
     triplets and their scores; ``track_building``: ``track_label`` per hit from the
-    configured builder (``tracking``).
+    configured builder (``tracking``), then ``selection(labels, graph, layers)`` when given
+    (:class:`~trackgnn.gnn.TrackSelection`: the tracks it drops lose their hits).
     """
     builder = config.tracking.builder()
 
@@ -70,8 +71,11 @@ def gnn_steps(config: GNNStageConfig, model: EdgeTripletNetwork,
             embedding=data.embedding if "embedding" in data else None,
             positions=hit_positions(data),
         )
+        labels = builder(graph)
+        if selection is not None:
+            labels = selection(labels, graph, data.layer.numpy())
         out = shallow_copy(data)
-        out.track_label = torch.from_numpy(builder(graph))
+        out.track_label = torch.from_numpy(labels)
         return out
 
     return [("gnn", score), ("track_building", build_tracks)]

@@ -72,8 +72,47 @@ class GNNStage(Stage):
         return GNNTask(self.build_model(config), config)
 
     def train(self, config: GNNStageConfig, restart: bool = False, log: Callable[[str], None] = print) -> dict:
+        """Train the GNN, then (``tracking.quality.enabled``) fit the track selection on the
+        tracks the trained chain builds on the training events (:func:`~trackgnn.gnn.fit_selection`)."""
+        import os
+
         self._log = log  # the upstream bootstrap in prepare_inputs reports through it
-        return super().train(config, restart=restart, log=log)
+        out = super().train(config, restart=restart, log=log)
+        if config.tracking.quality.enabled and int(os.environ.get("RANK", "0")) == 0:
+            out["track_quality"] = self._fit_selection(config, log)
+        return out
+
+    def _fit_selection(self, config: GNNStageConfig, log: Callable[[str], None]) -> dict:
+        import torch
+
+        from trackgnn.gnn._quality import fit_selection
+        from trackgnn.training import load_model_state
+
+        path = self.checkpoint_dir(config) / "best.pt"
+        state = self.best_checkpoint(config, path)
+        model = self.build_model(config)
+        load_model_state(path, model, state["model"])
+        model.eval()
+        data = self.data_module(config, is_main=False)
+        train_events = [self.prepare_event(config, e) for e in data.events("train")]
+        val_events = [self.prepare_event(config, e) for e in data.events("val")]
+        with torch.no_grad(), self.memory_guard(config, "infer"):
+            return fit_selection(config, model, train_events, val_events, path, state, log=log)
+
+    def load_trained(self, config: GNNStageConfig, device: str = "cpu", checkpoint: str | Path | None = None):
+        """The trained GNN stage; with ``tracking.quality.enabled``, its track building ends with the
+        track selection saved beside the checkpoint (a :class:`~trackgnn.errors.CheckpointError`
+        naming ``trackgnn train`` when it is missing or was fitted for another checkpoint)."""
+        from trackgnn.gnn._infer import gnn_steps
+        from trackgnn.gnn._quality import load_selection
+        from trackgnn.stages import TrainedStage
+
+        trained = super().load_trained(config, device, checkpoint)
+        if not config.tracking.quality.enabled:
+            return trained
+        path = self.checkpoint_dir(config) / "best.pt" if checkpoint is None else Path(checkpoint)
+        selection = load_selection(config, path, self.best_checkpoint(config, path))
+        return TrainedStage(self, config, trained.model, device, gnn_steps(config, trained.model, device, selection))
 
     def inference_steps(self, config: GNNStageConfig, model, device: str) -> list[tuple[str, Callable]]:
         """``gnn`` (edge and triplet scores) then ``track_building`` (:func:`~trackgnn.gnn.gnn_steps`)."""

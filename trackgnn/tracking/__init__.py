@@ -6,6 +6,8 @@ from trackgnn.tracking._extend import extend_tracks
 from trackgnn.tracking._follow import follow_tracks
 from trackgnn.tracking._graph import ScoredGraph
 from trackgnn.tracking._labels import compact_labels
+from trackgnn.tracking._quality import TRACK_FEATURES, TrackQualityNet, select_tracks, track_features
+from trackgnn.tracking._quality_fit import fit_track_quality, matched_tracks
 from trackgnn.tracking._stitch import stitch_tracks
 from trackgnn.tracking._surfaces import DetectorSurfaces, detector_surfaces
 from trackgnn.tracking._registry import TRACK_BUILDERS, TrackBuilder, build_tracks, resolve_track_builder
@@ -18,8 +20,10 @@ __all__ = [
     "DetectorSurfaces",
     "ScoredGraph",
     "TRACK_BUILDERS",
+    "TRACK_FEATURES",
     "TRIPLET_FEATURES",
     "TrackBuilder",
+    "TrackQualityNet",
     "build_tracks",
     "build_triplets",
     "compact_labels",
@@ -27,10 +31,14 @@ __all__ = [
     "dbscan",
     "detector_surfaces",
     "extend_tracks",
+    "fit_track_quality",
     "follow_tracks",
+    "matched_tracks",
     "resolve_track_builder",
+    "select_tracks",
     "stitch_tracks",
     "to_submission",
+    "track_features",
     "triplet_features",
     "triplet_hits",
     "triplet_truth",
