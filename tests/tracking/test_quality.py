@@ -92,6 +92,8 @@ def test_the_classifier_learns_which_tracks_match_and_the_cut_frees_their_hits()
     probability = net.probabilities(features[2])
     accuracy = ((probability >= 0.5) == matched[2]).mean()
     assert accuracy > 0.95, accuracy  # unseen tracks
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # as the chain runs with --precision bf16
+        assert np.array_equal(net.probabilities(features[2]), probability) and probability.dtype == np.float32
     again = fit_track_quality(features[:2], matched[:2], weights[:2], **small, log=lambda _: None)
     assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), again.state_dict().values()))
     # up-weighting the matched tracks moves the decision towards keeping them

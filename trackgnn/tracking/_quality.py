@@ -144,10 +144,13 @@ class TrackQualityNet(nn.Module):
 
     @torch.no_grad()
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """(T,) P(matched) of (T, F) NumPy features."""
+        """(T,) float32 P(matched) of (T, F) NumPy features, in FP32 whatever the autocast around
+        (the chain's ``--precision bf16`` runs the GNN stage under autocast)."""
         if features.shape[0] == 0:
             return np.zeros(0, np.float32)
-        return torch.sigmoid(self(torch.from_numpy(np.ascontiguousarray(features, np.float32)))).numpy()
+        with torch.autocast("cpu", enabled=False):
+            logits = self(torch.from_numpy(np.ascontiguousarray(features, np.float32)))
+        return torch.sigmoid(logits).float().numpy()
 
 
 def select_tracks(labels: np.ndarray, tracks: np.ndarray, keep: np.ndarray) -> np.ndarray:
