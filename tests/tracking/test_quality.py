@@ -106,3 +106,25 @@ def test_the_classifier_learns_which_tracks_match_and_the_cut_frees_their_hits()
     kept = select_tracks(labels, tracks, np.array([True, False, True]))
     assert kept.tolist() == [0, 0, -1, -1, -1, -1, 2, 2, 2] and labels[2] == 1
     assert TrackQualityNet(8, 2).probabilities(np.zeros((0, len(TRACK_FEATURES)), np.float32)).shape == (0,)
+
+
+def test_the_selection_drops_short_tracks_and_the_kept_ones_take_their_hits():
+    from trackgnn.gnn import TrackSelection
+    from trackgnn.tracking import ScoredGraph
+
+    rng = np.random.default_rng(41)
+    positions = scattered_particle(0.8, 1, 0.7, 0.2, 0.002, rng)
+    assert len(positions) >= 9
+    labels = np.full(len(positions), -1)
+    labels[:5] = 0     # a good track of the particle's inner hits
+    labels[5:8] = 1    # a 3-hit piece of its outer hits: dropped
+    # a one-layer network: P(matched) > 0.5 from 4.5 hits up
+    net = TrackQualityNet(num_layers=1)
+    with torch.no_grad():
+        net.mlp[0].weight.zero_()
+        net.mlp[0].weight[0, COLUMN["log_hits"]] = 10.0
+        net.mlp[0].bias.fill_(-10.0 * np.log(4.5))
+    graph = ScoredGraph(np.zeros((2, 0), np.int64), np.zeros(0), len(positions), positions=positions)
+    layers = np.arange(len(positions))
+    assert (TrackSelection(net, 0.5)(labels, graph, layers) == np.where(np.arange(len(positions)) < 5, 0, -1)).all()
+    assert (TrackSelection(net, 0.5, refill_min_hits=3)(labels, graph, layers) == 0).all()

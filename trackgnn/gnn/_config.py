@@ -145,24 +145,38 @@ class TrackQualityConfig:
         Its training (Adam, cosine schedule).
     high_pt_weight : float
         Loss weight of matched tracks whose particle has pT > 1 GeV (what the efficiency target
-        counts); other tracks weigh 1.  Validation events: 4 keeps the pT > 1 GeV efficiency
-        at a cut of 0.3 (95.3 %) where 1 lost 0.2 %.
+        counts); other tracks weigh 1.
+    refill : bool
+        After the selection, the kept tracks take the freed hits: :func:`~trackgnn.tracking.extend_tracks`
+        (tracks of ≥ 5 hits, where their helix crosses a surface), then
+        :func:`~trackgnn.tracking.follow_tracks` (tracks of ≥ ``refill_min_hits``, outward).  The hits
+        of a dropped track are often another particle's missing ones.
+    refill_min_hits : int
+
+    Fitted on 8 training events and measured on 10 others (chain outputs of the main job's networks):
+    no selection: score 0.579, pT > 1 GeV efficiency 94.57 %, fakes (≥ 5 hits) 9.5 %; ``cut`` 0.3,
+    weight 4: 0.575, 94.44, 5.4 %; with ``refill``: 0.588, 94.32, 4.6 %; weight 10 and cut 0.4:
+    0.586, 94.39, 4.3 %.
     """
 
     enabled: bool = False
-    cut: float = 0.3
+    cut: float = 0.4
     hidden_channels: int = 32
     num_layers: int = 3
     epochs: int = 100
     lr: float = 3.0e-3
     batch_size: int = 4096
-    high_pt_weight: float = 4.0
+    high_pt_weight: float = 10.0
+    refill: bool = True
+    refill_min_hits: int = 3
 
     def __post_init__(self) -> None:
         if not 0 <= self.cut <= 1:
             raise ValueError(f"cut must be in [0, 1], got {self.cut}")
         check_sizes("width", hidden_channels=self.hidden_channels)
         check_sizes("depth", num_layers=self.num_layers)
+        if self.refill_min_hits < 3:
+            raise ValueError(f"refill_min_hits must be >= 3, got {self.refill_min_hits}")
         if min(self.hidden_channels, self.num_layers, self.epochs, self.batch_size) < 1:
             raise ValueError(f"hidden_channels, num_layers, epochs and batch_size must be >= 1, got "
                              f"{self.hidden_channels}, {self.num_layers}, {self.epochs}, {self.batch_size}")

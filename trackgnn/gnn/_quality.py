@@ -34,19 +34,28 @@ def _fingerprint(config: GNNStageConfig, gnn_state: dict) -> dict:
     return {"gnn_run_id": gnn_state.get("run_id"), "gnn_epoch": gnn_state.get("epoch"),
             "tracking": {"method": config.tracking.method, "options": dict(config.tracking.options)},
             "features": list(TRACK_FEATURES),
-            "network": {"hidden_channels": quality.hidden_channels, "num_layers": quality.num_layers}}
+            "fit": {key: getattr(quality, key)  # what the fit depends on; cut and refill apply at inference
+                    for key in ("hidden_channels", "num_layers", "epochs", "lr", "batch_size", "high_pt_weight")}}
 
 
 class TrackSelection:
-    """Drop the tracks a :class:`~trackgnn.tracking.TrackQualityNet` scores below ``cut``.
+    """Drop the tracks a :class:`~trackgnn.tracking.TrackQualityNet` scores below ``cut``, then
+    (``refill_min_hits`` set) let the kept tracks take the freed hits (see
+    :class:`~trackgnn.gnn.TrackQualityConfig`).
 
     Called as ``selection(labels, graph, layers)`` with the builder's labels, the
     :class:`~trackgnn.tracking.ScoredGraph` they were built on and the hits' layer keys.
     """
 
-    def __init__(self, net, cut: float) -> None:
+    def __init__(self, net, cut: float, refill_min_hits: int | None = None) -> None:
         self.net = net
         self.cut = cut
+        self.refill_min_hits = refill_min_hits
+
+    @classmethod
+    def from_config(cls, net, config: GNNStageConfig) -> "TrackSelection":
+        quality = config.tracking.quality
+        return cls(net, quality.cut, quality.refill_min_hits if quality.refill else None)
 
     def probabilities(self, labels: np.ndarray, graph, layers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(tracks, P(matched)) of the tracks of ``labels``."""
@@ -58,8 +67,14 @@ class TrackSelection:
     def __call__(self, labels: np.ndarray, graph, layers: np.ndarray) -> np.ndarray:
         from trackgnn.tracking import select_tracks
 
+        from trackgnn.tracking import extend_tracks, follow_tracks
+
         tracks, probability = self.probabilities(labels, graph, layers)
-        return select_tracks(labels, tracks, probability >= self.cut)
+        labels = select_tracks(labels, tracks, probability >= self.cut)
+        if self.refill_min_hits is not None and graph.positions is not None:
+            labels = follow_tracks(extend_tracks(labels, graph.positions), graph.positions,
+                                   min_hits=self.refill_min_hits)
+        return labels
 
 
 def load_selection(config: GNNStageConfig, gnn_checkpoint: Path, gnn_state: dict) -> TrackSelection:
@@ -78,7 +93,7 @@ def load_selection(config: GNNStageConfig, gnn_checkpoint: Path, gnn_state: dict
     quality = config.tracking.quality
     net = TrackQualityNet(quality.hidden_channels, quality.num_layers)
     load_model_state(path, net, state["model"])
-    return TrackSelection(net.eval(), quality.cut)
+    return TrackSelection.from_config(net.eval(), config)
 
 
 def _chain_tracks(steps, event) -> Any:
@@ -133,7 +148,7 @@ def fit_selection(config: GNNStageConfig, model, train_events: list, val_events:
                                 batch_size=quality.batch_size, seed=config.seed, log=log)
         save_checkpoint({"epoch": quality.epochs, "model": net.state_dict(), "config": asdict(quality),
                          "fingerprint": fingerprint}, path)
-        selection = TrackSelection(net, quality.cut)
+        selection = TrackSelection.from_config(net, config)
     summary: dict[str, Any] = {"path": str(path), "cut": quality.cut}
     if val_events:
         _, _, _, outputs = _track_samples(config, gnn_steps(config, model, "cpu"), val_events)
