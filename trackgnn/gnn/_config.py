@@ -152,11 +152,15 @@ class TrackQualityConfig:
         :func:`~trackgnn.tracking.follow_tracks` (tracks of ≥ ``refill_min_hits``, outward).  The hits
         of a dropped track are often another particle's missing ones.
     refill_min_hits : int
+    refill_max_dist_xy, refill_max_dist_sz : float
+        The extension's tolerances [mm] in the refill (``max_dist_xy``, ``max_dist_sz`` of
+        :func:`~trackgnn.tracking.extend_tracks`; 1 and 3 in the builder's own pass): a track that
+        already mixes two particles takes more of the other's freed hits with wider ones.
 
     Fitted on 8 training events and measured on 10 others (chain outputs of the main job's networks):
     no selection: score 0.579, pT > 1 GeV efficiency 94.57 %, fakes (≥ 5 hits) 9.5 %; ``cut`` 0.3,
     weight 4: 0.575, 94.44, 5.4 %; with ``refill``: 0.588, 94.32, 4.6 %; weight 10 and cut 0.4:
-    0.586, 94.39, 4.3 %.
+    0.586, 94.39, 4.3 %; refill tolerances 0.7 and 2 mm: 0.585, 94.55, 4.2 %.
     """
 
     enabled: bool = False
@@ -169,6 +173,8 @@ class TrackQualityConfig:
     high_pt_weight: float = 10.0
     refill: bool = True
     refill_min_hits: int = 3
+    refill_max_dist_xy: float = 0.7
+    refill_max_dist_sz: float = 2.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.cut <= 1:
@@ -180,6 +186,9 @@ class TrackQualityConfig:
         if min(self.hidden_channels, self.num_layers, self.epochs, self.batch_size) < 1:
             raise ValueError(f"hidden_channels, num_layers, epochs and batch_size must be >= 1, got "
                              f"{self.hidden_channels}, {self.num_layers}, {self.epochs}, {self.batch_size}")
+        if self.refill_max_dist_xy <= 0 or self.refill_max_dist_sz <= 0:
+            raise ValueError(f"refill_max_dist_xy and refill_max_dist_sz must be > 0, got {self.refill_max_dist_xy}, "
+                             f"{self.refill_max_dist_sz}")
         if self.lr <= 0 or self.high_pt_weight <= 0:
             raise ValueError(f"lr and high_pt_weight must be > 0, got {self.lr}, {self.high_pt_weight}")
 

@@ -47,15 +47,18 @@ class TrackSelection:
     :class:`~trackgnn.tracking.ScoredGraph` they were built on and the hits' layer keys.
     """
 
-    def __init__(self, net, cut: float, refill_min_hits: int | None = None) -> None:
+    def __init__(self, net, cut: float, refill_min_hits: int | None = None,
+                 refill_max_dist: tuple[float, float] = (0.7, 2.0)) -> None:
         self.net = net
         self.cut = cut
         self.refill_min_hits = refill_min_hits
+        self.refill_max_dist = refill_max_dist
 
     @classmethod
     def from_config(cls, net, config: GNNStageConfig) -> "TrackSelection":
         quality = config.tracking.quality
-        return cls(net, quality.cut, quality.refill_min_hits if quality.refill else None)
+        return cls(net, quality.cut, quality.refill_min_hits if quality.refill else None,
+                   (quality.refill_max_dist_xy, quality.refill_max_dist_sz))
 
     def probabilities(self, labels: np.ndarray, graph, layers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(tracks, P(matched)) of the tracks of ``labels``."""
@@ -72,8 +75,9 @@ class TrackSelection:
         tracks, probability = self.probabilities(labels, graph, layers)
         labels = select_tracks(labels, tracks, probability >= self.cut)
         if self.refill_min_hits is not None and graph.positions is not None:
-            labels = follow_tracks(extend_tracks(labels, graph.positions), graph.positions,
-                                   min_hits=self.refill_min_hits)
+            max_xy, max_sz = self.refill_max_dist
+            labels = extend_tracks(labels, graph.positions, max_dist_xy=max_xy, max_dist_sz=max_sz)
+            labels = follow_tracks(labels, graph.positions, min_hits=self.refill_min_hits)
         return labels
 
 
