@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from trackgnn.gnn._config import GNNStageConfig
+from trackgnn.gnn._config import GNNStageConfig, TrackQualityConfig
 
 __all__ = ["QUALITY_FILE", "TrackSelection", "fit_selection", "load_selection", "quality_path"]
 
@@ -48,11 +48,12 @@ class TrackSelection:
     """
 
     def __init__(self, net, cut: float, refill_min_hits: int | None = None,
-                 refill_max_dist: tuple[float, float] = (0.7, 2.0)) -> None:
+                 refill_max_dist: tuple[float, float] | None = None) -> None:
         self.net = net
         self.cut = cut
         self.refill_min_hits = refill_min_hits
-        self.refill_max_dist = refill_max_dist
+        self.refill_max_dist = refill_max_dist or (TrackQualityConfig.refill_max_dist_xy,
+                                                   TrackQualityConfig.refill_max_dist_sz)
 
     @classmethod
     def from_config(cls, net, config: GNNStageConfig) -> "TrackSelection":
@@ -68,9 +69,7 @@ class TrackSelection:
         return tracks, self.net.probabilities(features)
 
     def __call__(self, labels: np.ndarray, graph, layers: np.ndarray) -> np.ndarray:
-        from trackgnn.tracking import select_tracks
-
-        from trackgnn.tracking import extend_tracks, follow_tracks
+        from trackgnn.tracking import extend_tracks, follow_tracks, select_tracks
 
         tracks, probability = self.probabilities(labels, graph, layers)
         labels = select_tracks(labels, tracks, probability >= self.cut)
@@ -140,11 +139,11 @@ def fit_selection(config: GNNStageConfig, model, train_events: list, val_events:
     path = quality_path(gnn_checkpoint)
     fingerprint = _fingerprint(config, gnn_state)
     quality = config.tracking.quality
+    steps = gnn_steps(config, model, "cpu")  # the builder without a selection
     try:
         selection = load_selection(config, gnn_checkpoint, gnn_state)
         log(f"track quality: {path} is up to date")
     except CheckpointError:
-        steps = gnn_steps(config, model, "cpu")
         log(f"track quality: building tracks on {len(train_events)} training events")
         features, matched, weights, _ = _track_samples(config, steps, train_events)
         net = fit_track_quality(features, matched, weights, hidden_channels=quality.hidden_channels,
@@ -155,7 +154,7 @@ def fit_selection(config: GNNStageConfig, model, train_events: list, val_events:
         selection = TrackSelection.from_config(net, config)
     summary: dict[str, Any] = {"path": str(path), "cut": quality.cut}
     if val_events:
-        _, _, _, outputs = _track_samples(config, gnn_steps(config, model, "cpu"), val_events)
+        _, _, _, outputs = _track_samples(config, steps, val_events)
         keep = np.concatenate([selection.net.probabilities(x) >= quality.cut for _, _, x, _ in outputs])
         ok = np.concatenate([m for _, _, _, m in outputs])
         summary["validation"] = {"tracks": int(keep.size), "dropped": int((~keep).sum()),

@@ -86,18 +86,15 @@ class GNNStage(Stage):
         import torch
 
         from trackgnn.gnn._quality import fit_selection
-        from trackgnn.training import load_model_state
 
         path = self.checkpoint_dir(config) / "best.pt"
-        state = self.best_checkpoint(config, path)
-        model = self.build_model(config)
-        load_model_state(path, model, state["model"])
-        model.eval()
+        model = super().load_trained(config, "cpu").model  # the GNN alone, without a selection to fit
         data = self.data_module(config, is_main=False)
         train_events = [self.prepare_event(config, e) for e in data.events("train")]
         val_events = [self.prepare_event(config, e) for e in data.events("val")]
         with torch.no_grad(), self.memory_guard(config, "infer"):
-            return fit_selection(config, model, train_events, val_events, path, state, log=log)
+            return fit_selection(config, model, train_events, val_events, path, self.best_checkpoint(config, path),
+                                 log=log)
 
     def load_trained(self, config: GNNStageConfig, device: str = "cpu", checkpoint: str | Path | None = None):
         """The trained GNN stage; with ``tracking.quality.enabled``, its track building ends with the

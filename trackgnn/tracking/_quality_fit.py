@@ -14,7 +14,7 @@ __all__ = ["fit_track_quality", "matched_tracks"]
 
 def matched_tracks(labels: np.ndarray, particle_id: np.ndarray,
                    tracks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Double-majority truth of each track, as the evaluation matches them.
+    """Double-majority truth of each track: the evaluation's :func:`~trackgnn.evaluation.majority_tracks`.
 
     A track matches its majority particle (the particle of most of its hits; ties: the lowest
     id) when that particle holds more than half of the track's hits and the track more than half
@@ -34,25 +34,19 @@ def matched_tracks(labels: np.ndarray, particle_id: np.ndarray,
     (matched, majority) : ndarray of shape (T,), bool and int64
         Whether each track matches, and its majority particle id (0 for a track of no hits).
     """
+    import pandas as pd
+
+    from trackgnn.evaluation import majority_tracks
+
     labels = np.asarray(labels, np.int64)
-    particles, particle_index = np.unique(np.asarray(particle_id, np.int64), return_inverse=True)
-    particle_hits = np.bincount(particle_index, minlength=particles.size)
-    assigned = labels >= 0
-    track_index = np.searchsorted(tracks, labels[assigned])
-    known = (track_index < tracks.size) & (tracks[np.minimum(track_index, tracks.size - 1)] == labels[assigned])
-    track_index, hit_particle = track_index[known], particle_index[assigned][known]
-    track_hits = np.bincount(track_index, minlength=tracks.size)
-    codes, counts = np.unique(track_index * particles.size + hit_particle, return_counts=True)
-    pair_track, pair_particle = codes // particles.size, codes % particles.size
-    best = np.lexsort((pair_particle, -counts, pair_track))  # per track: most hits first, then lowest id
-    first = best[np.r_[True, pair_track[best][1:] != pair_track[best][:-1]]] if best.size else best
-    majority = np.zeros(tracks.size, np.int64)
-    n_majority = np.zeros(tracks.size, np.int64)
-    majority[pair_track[first]] = particles[pair_particle[first]]
-    n_majority[pair_track[first]] = counts[first]
-    majority_hits = np.zeros(tracks.size, np.int64)
-    majority_hits[pair_track[first]] = particle_hits[pair_particle[first]]
-    matched = ((2 * n_majority > track_hits) & (2 * n_majority > majority_hits) & (majority != 0))
+    tracks = np.asarray(tracks, np.int64)
+    free = labels < 0  # each a track of its own, as in a submission; their hits still count for their particle
+    track_id = np.where(free, np.iinfo(np.int64).min + np.cumsum(free), labels)
+    table = majority_tracks(pd.DataFrame({"hit_id": np.arange(labels.size), "track_id": track_id,
+                                          "particle_id": np.asarray(particle_id, np.int64)}))
+    table = table.set_index("track_id").reindex(tracks)
+    majority = table["majority_particle_id"].fillna(0).to_numpy(np.int64)
+    matched = table["is_matched"].fillna(False).to_numpy(bool) & (majority != 0)
     return matched, majority
 
 
