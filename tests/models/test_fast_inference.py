@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from trackgnn.embedding import EmbeddingModelConfig, EmbeddingNet
 from trackgnn.filter import EdgeFilterNet, FilterModelConfig
 from trackgnn.models import GatheredInput, InteractionGNN, MLP, TripletClassifier, fast_inference, gathered_mlp
 from trackgnn.models._segment_aggregate import Adjacency
@@ -98,6 +99,18 @@ def test_filter_inference_equals_forward(n_edges):
     net = EdgeFilterNet(4, 3, FilterModelConfig(hidden_channels=16, num_layers=3)).eval()
     x, attr, edges = torch.randn(50, 4), torch.randn(n_edges, 3), _graph(50, n_edges, 5)
     fast, reference = _both(lambda: net(x, edges, attr))
+    torch.testing.assert_close(fast, reference, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("n_hits", [0, 1, 5000])
+@pytest.mark.parametrize("normalize", [False, True])
+def test_embedding_inference_equals_forward(n_hits, normalize):
+    torch.manual_seed(0)
+    net = EmbeddingNet(5, EmbeddingModelConfig(hidden_channels=256, num_layers=2, out_dim=4,
+                                               normalize=normalize)).eval()
+    x = torch.randn(n_hits, 5)
+    fast, reference = _both(lambda: net(x))
+    assert fast.shape == (n_hits, 4)
     torch.testing.assert_close(fast, reference, atol=1e-5, rtol=1e-5)
 
 

@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from trackgnn.config import check_sizes
 from trackgnn.graph import LayerPairMap
-from trackgnn.models import ACTIVATIONS, MLP
+from trackgnn.models import ACTIVATIONS, MLP, GatheredInput, chunk_rows_for, gathered_forward
 
 __all__ = ["EmbeddingModelConfig", "EmbeddingNet"]
 
@@ -64,12 +64,16 @@ class EmbeddingNet(nn.Module):
                        norm=None if config.norm == "none" else config.norm, activation=config.activation)
         self.normalize = config.normalize
         self.layer_pairs = LayerPairMap()
+        self._chunk_rows = chunk_rows_for(config.hidden_channels)
 
     def reset_parameters(self) -> None:
         self.mlp.reset_parameters()
 
     def forward(self, x: Tensor) -> Tensor:
-        out = self.mlp(x)
+        """``x`` (n_hits, in_dim) → (n_hits, out_dim).  At inference, the MLP runs over cache-sized chunks of
+        hits on the row threads (:func:`trackgnn.models.gathered_forward`): a full event's activations
+        (117k × 128 floats per layer) stream through memory otherwise, ~3x slower, same numbers."""
+        out = gathered_forward(self, self.mlp, [GatheredInput(x)], x.shape[0], chunk_rows=self._chunk_rows)
         return nn.functional.normalize(out, dim=-1) if self.normalize else out
 
     def __repr__(self) -> str:

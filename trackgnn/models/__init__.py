@@ -3,6 +3,7 @@ Network layer and GNN and the triplet classifier (the GNN stage)."""
 
 from trackgnn.models._gathered_mlp import (
     GatheredInput,
+    chunk_rows_for,
     fast_inference,
     gathered_forward,
     gathered_mlp,
@@ -20,6 +21,7 @@ __all__ = [
     "InteractionNetworkConv",
     "MLP",
     "TripletClassifier",
+    "chunk_rows_for",
     "fast_inference",
     "gathered_forward",
     "gathered_mlp",

@@ -25,11 +25,16 @@ from torch import Tensor, nn
 
 from trackgnn.models._row_threads import chunked_rows
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "GatheredInput", "fast_inference", "gathered_forward", "gathered_mlp",
-           "inference_ready"]
+__all__ = ["DEFAULT_CHUNK_ROWS", "GatheredInput", "chunk_rows_for", "fast_inference", "gathered_forward",
+           "gathered_mlp", "inference_ready"]
 
 #: Output rows per chunk: a (rows, 64) float32 activation is 2 MiB, about a core's L2.
 DEFAULT_CHUNK_ROWS: int = 8_192
+
+
+def chunk_rows_for(width: int) -> int:
+    """Rows per chunk whose (rows, ``width``) float32 activation is as large as the default's at width 64."""
+    return max(256, DEFAULT_CHUNK_ROWS * 64 // max(1, width))
 
 
 class GatheredInput(NamedTuple):
@@ -130,11 +135,12 @@ def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: in
     return chunked_rows(rows, n_rows, chunk_rows)
 
 
-def gathered_forward(module: nn.Module, mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: int) -> Tensor:
-    """``mlp`` over the concatenated ``inputs``: :func:`gathered_mlp` when ``module`` (the network
-    that owns ``mlp``) is :func:`inference_ready`, else the reference forward that gathers each block
-    (``table[index]``) and concatenates them."""
+def gathered_forward(module: nn.Module, mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: int, *,
+                     chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Tensor:
+    """``mlp`` over the concatenated ``inputs``: :func:`gathered_mlp` (``chunk_rows`` per chunk) when
+    ``module`` (the network that owns ``mlp``) is :func:`inference_ready`, else the reference forward
+    that gathers each block (``table[index]``) and concatenates them."""
     if inference_ready(module):
-        return gathered_mlp(mlp, inputs, n_rows)
+        return gathered_mlp(mlp, inputs, n_rows, chunk_rows=chunk_rows)
     return mlp(torch.cat([block.table if block.index is None else block.table[block.index] for block in inputs],
                          dim=-1))
