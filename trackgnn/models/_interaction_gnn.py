@@ -128,7 +128,7 @@ class InteractionGNN(nn.Module):
         graph grouped once for every iteration's aggregation (:class:`Adjacency`)."""
         from trackgnn.models._segment_aggregate import Adjacency  # numba: imported when first needed
 
-        h = self.node_encoder(x)
+        h = gathered_mlp(self.node_encoder, [GatheredInput(x)], x.shape[0])
         src, dst = edge_index
         inputs = [GatheredInput(h, src), GatheredInput(h, dst)]
         inputs += [GatheredInput(edge_attr)] if self.edge_features else []
