@@ -25,8 +25,8 @@ from torch import Tensor, nn
 
 from trackgnn.models._row_threads import chunked_rows
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "GatheredInput", "chunk_rows_for", "fast_inference", "gathered_forward",
-           "gathered_mlp", "inference_ready"]
+__all__ = ["DEFAULT_CHUNK_ROWS", "GatheredInput", "chunk_rows_for", "fast_inference", "fast_paths_enabled",
+           "gathered_forward", "gathered_mlp", "inference_ready"]
 
 #: Output rows per chunk: a (rows, 64) float32 activation is 2 MiB, about a core's L2.
 DEFAULT_CHUNK_ROWS: int = 8_192
@@ -49,14 +49,20 @@ _enabled = True
 
 @contextlib.contextmanager
 def fast_inference(enabled: bool = True) -> Iterator[None]:
-    """Within this context, the networks' inference paths are used (default) or not: ``enabled=False``
-    runs the training-time forward (the reference; benchmarks compare the two in one process)."""
+    """Within this context, the networks' fast CPU paths are used (default) or not: ``enabled=False``
+    runs the plain PyTorch / PyG modules, in inference and in training (the reference; tests and
+    benchmarks compare the two in one process)."""
     global _enabled
     previous, _enabled = _enabled, enabled
     try:
         yield
     finally:
         _enabled = previous
+
+
+def fast_paths_enabled() -> bool:
+    """Whether :func:`fast_inference` allows the fast CPU paths (the default)."""
+    return _enabled
 
 
 def inference_ready(module: nn.Module) -> bool:

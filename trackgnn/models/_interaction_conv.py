@@ -96,9 +96,18 @@ class InteractionNetworkConv(MessagePassing):
         self.edge_mlp.reset_parameters()
         self.node_mlp.reset_parameters()
 
-    def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor) -> tuple[Tensor, Tensor]:
-        """Return updated ``(x, edge_attr)``; an empty graph gives empty edges and ``φ_n([h, 0])``."""
+    def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor,
+                adjacency: "Adjacency | None" = None) -> tuple[Tensor, Tensor]:
+        """Return updated ``(x, edge_attr)``; an empty graph gives empty edges and ``φ_n([h, 0])``.
+
+        ``adjacency`` (the graph grouped by :class:`~trackgnn.models._segment_aggregate.Adjacency`,
+        CPU tensors, :attr:`kernel_ready`) aggregates with the numba kernels, gradient included;
+        without it PyG's ``propagate`` does (any device, any aggregation).
+        """
         edge_attr = edge_attr + self.edge_updater(edge_index, x=x, edge_attr=edge_attr)
+        if adjacency is not None:
+            aggregated = adjacency.aggregate(edge_attr, self.aggr_names, self.direction == "both")
+            return x + self.update(aggregated, x), edge_attr
         n = x.size(0)
         x = x + self.propagate(edge_index, x=x, edge_attr=edge_attr, size=(n, n))
         return x, edge_attr

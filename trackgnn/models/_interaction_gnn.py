@@ -8,7 +8,8 @@ import torch
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
-from trackgnn.models._gathered_mlp import GatheredInput, gathered_forward, gathered_mlp, inference_ready
+from trackgnn.models._gathered_mlp import (GatheredInput, fast_paths_enabled, gathered_forward, gathered_mlp,
+                                           inference_ready)
 from trackgnn.models._interaction_conv import InteractionNetworkConv
 from trackgnn.models._mlp import MLP
 
@@ -112,12 +113,17 @@ class InteractionGNN(nn.Module):
         src, dst = edge_index
         parts = [h[src], h[dst]] + ([edge_attr] if self.edge_features else [])
         e = self.edge_encoder(torch.cat(parts, dim=-1))
+        adjacency = None
+        if x.device.type == "cpu" and fast_paths_enabled() and all(conv.kernel_ready for conv in self.convs):
+            from trackgnn.models._segment_aggregate import Adjacency  # numba: imported when first needed
+
+            adjacency = Adjacency(edge_index, x.shape[0])  # grouped once for every iteration
         for k in range(self.num_iterations):
             conv = self.convs[0 if self.share_weights else k]
             if self.checkpointing and self.training and torch.is_grad_enabled():
-                h, e = checkpoint(conv, h, edge_index, e, use_reentrant=False)
+                h, e = checkpoint(conv, h, edge_index, e, adjacency, use_reentrant=False)
             else:
-                h, e = conv(h, edge_index, e)
+                h, e = conv(h, edge_index, e, adjacency)
         return h, e
 
     def _inference_ready(self) -> bool:

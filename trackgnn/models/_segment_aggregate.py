@@ -1,10 +1,12 @@
-"""Per-hit aggregation of edge features for inference: the graph grouped once, numba kernels.
+"""Per-hit aggregation of edge features on the CPU: the graph grouped once, numba kernels.
 
 A message-passing GNN aggregates the edge features of every hit at each of its iterations, over
 one fixed graph.  :class:`Adjacency` sorts the edges by target and by source once; the kernel
 then reduces each hit's contiguous block of edges (sum, mean, max, min in one pass over the
 block), writing the result straight into the node update's input.  Hits without edges get 0,
-as PyG's aggregations give them.
+as PyG's aggregations give them.  In training, a second kernel passes the gradient back (each
+hit's sum to all its edges, its max to the edge that gave it): one pass over the graph where
+PyG's scatter aggregations take several (gather, compare, scatter) per iteration.
 """
 
 from __future__ import annotations
@@ -23,17 +25,19 @@ KERNEL_AGGREGATIONS: dict[str, int] = {"sum": 0, "mean": 1, "max": 2, "min": 3}
 
 
 @njit(parallel=True, cache=True)
-def _aggregate(values, order, ptr, codes, out, col0):  # pragma: no cover - compiled
+def _aggregate(values, order, ptr, codes, out, col0, arg):  # pragma: no cover - compiled
     """``out[node, col0 + k*C : col0 + (k+1)*C]`` = reduction ``codes[k]`` of the rows
     ``values[order[ptr[node]:ptr[node + 1]]]`` (0 for an empty block).
 
     Each hit's reductions accumulate in a small local array and are written once: accumulating
     in ``out`` itself made every update a store the compiler could not keep in registers
-    (3x slower on a full event's graph).
+    (3x slower on a full event's graph).  When ``arg`` has rows (training), ``arg[node, k, j]``
+    records the edge that gave a max/min value (the first in the block on ties; -1 when empty).
     """
     n_nodes = ptr.shape[0] - 1
     channels = values.shape[1]
     n_codes = codes.shape[0]
+    record = arg.shape[0] > 0
     for node in prange(n_nodes):
         lo, hi = ptr[node], ptr[node + 1]
         acc = np.zeros((n_codes, channels), dtype=values.dtype)
@@ -50,19 +54,52 @@ def _aggregate(values, order, ptr, codes, out, col0):  # pragma: no cover - comp
                         for j in range(channels):
                             reduced[j] /= hi - lo
                 else:
-                    row = values[order[lo]]
+                    first = order[lo]
+                    row = values[first]
                     for j in range(channels):
                         reduced[j] = row[j]
+                    if record:
+                        for j in range(channels):
+                            arg[node, k, j] = first
                     for p in range(lo + 1, hi):
-                        row = values[order[p]]
+                        edge = order[p]
+                        row = values[edge]
                         for j in range(channels):
                             v = row[j]
                             if (code == 2 and v > reduced[j]) or (code == 3 and v < reduced[j]):
                                 reduced[j] = v
+                                if record:
+                                    arg[node, k, j] = edge
         for k in range(n_codes):
             base = col0 + k * channels
             for j in range(channels):
                 out[node, base + j] = acc[k, j]
+
+
+@njit(parallel=True, cache=True)
+def _aggregate_backward(grad_out, order, ptr, codes, col0, arg, grad_values):  # pragma: no cover - compiled
+    """Add to ``grad_values`` (E, C) the gradient of :func:`_aggregate`'s output ``grad_out``:
+    a sum passes each hit's gradient to all its edges (a mean divides it by their number),
+    a max/min to the edge ``arg`` recorded.  Each edge is in one hit's block, so the hits'
+    loops write disjoint rows: no races, and a fixed order of additions."""
+    n_nodes = ptr.shape[0] - 1
+    channels = grad_values.shape[1]
+    for node in prange(n_nodes):
+        lo, hi = ptr[node], ptr[node + 1]
+        if hi == lo:
+            continue
+        for k in range(codes.shape[0]):
+            code = codes[k]
+            base = col0 + k * channels
+            if code <= 1:
+                scale = 1.0 if code == 0 else 1.0 / (hi - lo)
+                for p in range(lo, hi):
+                    row = grad_values[order[p]]
+                    for j in range(channels):
+                        row[j] += grad_out[node, base + j] * scale
+            else:
+                for j in range(channels):
+                    grad_values[arg[node, k, j], j] += grad_out[node, base + j]
 
 
 def _grouped(index: Tensor, num_nodes: int) -> tuple[np.ndarray, np.ndarray]:
@@ -71,6 +108,41 @@ def _grouped(index: Tensor, num_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     ptr = torch.zeros(num_nodes + 1, dtype=torch.long)
     torch.cumsum(torch.bincount(index, minlength=num_nodes), 0, out=ptr[1:])
     return order.numpy(), ptr.numpy()
+
+
+_NO_ARG = np.zeros((0, 0, 0), dtype=np.int32)
+
+
+class _SegmentAggregation(torch.autograd.Function):
+    """:meth:`Adjacency.aggregate` with a gradient: the forward kernel records which edge gave
+    each max/min, the backward kernel routes each hit's gradient back to its edges."""
+
+    @staticmethod
+    def forward(ctx, values: Tensor, adjacency: "Adjacency", codes: np.ndarray, both: bool) -> Tensor:
+        array = values.detach().float().contiguous().numpy()
+        channels = array.shape[1]
+        groups = [adjacency.incoming, adjacency.outgoing][:2 if both else 1]
+        per_side = len(codes) * channels
+        out = torch.empty((adjacency.num_nodes, per_side * len(groups)), dtype=torch.float32)
+        target = out.numpy()
+        recorded = bool((codes >= 2).any())
+        args = []
+        for side, (order, ptr) in enumerate(groups):
+            arg = np.empty((adjacency.num_nodes, len(codes), channels), dtype=np.int32) if recorded else _NO_ARG
+            _aggregate(array, order, ptr, codes, target, side * per_side, arg)
+            args.append(arg)
+        ctx.state = (groups, codes, args, per_side, array.shape, values.dtype)
+        return out
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_out: Tensor):
+        groups, codes, args, per_side, shape, dtype = ctx.state
+        grad = np.zeros(shape, dtype=np.float32)
+        array = grad_out.float().contiguous().numpy()
+        for side, (order, ptr) in enumerate(groups):
+            _aggregate_backward(array, order, ptr, codes, side * per_side, args[side], grad)
+        return torch.from_numpy(grad).to(dtype), None, None, None
 
 
 class Adjacency:
@@ -93,6 +165,10 @@ class Adjacency:
                   col0: int = 0) -> Tensor:
         """Aggregations ``names`` of each hit's incoming edges (then, with ``both``, outgoing ones).
 
+        Differentiable when ``values`` requires a gradient (training): a max/min passes its
+        gradient to the edge that gave it (the first one on ties), where PyG's aggregation
+        splits it among tied edges.
+
         Parameters
         ----------
         values : Tensor
@@ -103,7 +179,7 @@ class Adjacency:
             Also aggregate outgoing edges, after the incoming ones.
         out : Tensor, optional
             float32 (num_nodes, ≥ col0 + width) written from column ``col0`` (default: a new
-            (num_nodes, width) tensor, ``col0`` 0).
+            (num_nodes, width) tensor, ``col0`` 0); not with a gradient.
 
         Returns
         -------
@@ -112,13 +188,17 @@ class Adjacency:
             PyG's ``MultiAggregation`` concatenates them.
         """
         codes = np.array([KERNEL_AGGREGATIONS[name] for name in names], dtype=np.int64)
+        if values.requires_grad and torch.is_grad_enabled():
+            if out is not None:
+                raise ValueError("Adjacency.aggregate: out= is for inference; with a gradient it returns a new tensor")
+            return _SegmentAggregation.apply(values, self, codes, both)
         channels = values.shape[1]
         width = len(codes) * channels * (2 if both else 1)
         if out is None:
             out, col0 = torch.empty((self.num_nodes, width), dtype=torch.float32), 0
         array = values.detach().float().contiguous().numpy()
         target = out.numpy()
-        _aggregate(array, *self.incoming, codes, target, col0)
+        _aggregate(array, *self.incoming, codes, target, col0, _NO_ARG)
         if both:
-            _aggregate(array, *self.outgoing, codes, target, col0 + len(codes) * channels)
+            _aggregate(array, *self.outgoing, codes, target, col0 + len(codes) * channels, _NO_ARG)
         return out
