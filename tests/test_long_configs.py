@@ -41,7 +41,7 @@ def test_long_configs_differ_from_the_defaults_only_where_documented():
     read = lambda *parts: yaml.safe_load(CONFIGS.joinpath(*parts).read_text())  # noqa: E731
     assert _differences(read("filter.yaml"), read("long", "filter.yaml")) == {
         "stage_dir": ("runs/filter", "runs/long/filter"),
-        "pt_weighting": ("score", "none"),
+        "score_cut": (0.1, 0.05),
     }
     differences = _differences(read("gnn.yaml"), read("long", "gnn.yaml"))
     assert differences.pop("training.max_epochs")[1] > read("gnn.yaml")["training"]["max_epochs"]
