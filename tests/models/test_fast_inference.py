@@ -56,19 +56,23 @@ def test_gathered_mlp_splits_rows_between_threads(monkeypatch):
     assert calls
 
 
-@pytest.mark.parametrize("aggr", [["sum", "max"], ["mean", "min"], "max"])
-@pytest.mark.parametrize("n_edges", [0, 1, 200])
-def test_adjacency_aggregates_like_pyg(aggr, n_edges):
+def _pyg_aggregation(aggr, values: torch.Tensor, edges: torch.Tensor, n_nodes: int) -> torch.Tensor:
+    """PyG's aggregations ``aggr`` of each hit's incoming, then outgoing edges (the reference)."""
     from torch_geometric.nn.aggr import MultiAggregation
     from torch_geometric.nn.resolver import aggregation_resolver
 
-    names = [aggr] if isinstance(aggr, str) else aggr
     module = aggregation_resolver(aggr) if isinstance(aggr, str) else MultiAggregation(aggr)
+    return torch.cat([module(values, edges[1], dim_size=n_nodes), module(values, edges[0], dim_size=n_nodes)], dim=1)
+
+
+@pytest.mark.parametrize("aggr", [["sum", "max"], ["mean", "min"], "max"])
+@pytest.mark.parametrize("n_edges", [0, 1, 200])
+def test_adjacency_aggregates_like_pyg(aggr, n_edges):
+    names = [aggr] if isinstance(aggr, str) else aggr
     edges = _graph(30, n_edges, 2)
     values = torch.randn(n_edges, 4) - 3.0  # negative: an empty hit must get 0, not the max of nothing
     out = Adjacency(edges, 30).aggregate(values, names, both=True)
-    reference = torch.cat([module(values, edges[1], dim_size=30), module(values, edges[0], dim_size=30)], dim=1)
-    torch.testing.assert_close(out, reference, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(out, _pyg_aggregation(aggr, values, edges, 30), atol=1e-5, rtol=1e-5)
 
 
 @pytest.mark.parametrize("n_edges", [0, 1, 400])
@@ -164,18 +168,13 @@ def test_worker_threads_run_under_the_callers_inference_mode(monkeypatch):
 @pytest.mark.parametrize("n_edges", [0, 1, 200])
 def test_adjacency_gradient_equals_pyg(aggr, n_edges):
     """Training through the kernels: same aggregates and same gradient as PyG's scatter aggregations."""
-    from torch_geometric.nn.aggr import MultiAggregation
-    from torch_geometric.nn.resolver import aggregation_resolver
-
     names = [aggr] if isinstance(aggr, str) else aggr
-    module = aggregation_resolver(aggr) if isinstance(aggr, str) else MultiAggregation(aggr)
     edges = _graph(30, n_edges, 6)
     values = torch.randn(n_edges, 4, generator=torch.Generator().manual_seed(7))
     weights = torch.randn(30, 2 * len(names) * 4, generator=torch.Generator().manual_seed(8))
     fast_values, reference_values = values.clone().requires_grad_(), values.clone().requires_grad_()
     out = Adjacency(edges, 30).aggregate(fast_values, names, both=True)
-    reference = torch.cat([module(reference_values, edges[1], dim_size=30),
-                           module(reference_values, edges[0], dim_size=30)], dim=1)
+    reference = _pyg_aggregation(aggr, reference_values, edges, 30)
     torch.testing.assert_close(out, reference, atol=1e-5, rtol=1e-5)
     (out * weights).sum().backward()
     (reference * weights).sum().backward()
