@@ -212,3 +212,10 @@ def test_interaction_gnn_training_gradients_equal_pyg(direction, monkeypatch):
     torch.testing.assert_close(loss, loss_ref, atol=1e-6, rtol=1e-5)
     for grad, grad_ref in zip(grads, grads_ref):
         torch.testing.assert_close(grad, grad_ref, atol=1e-5, rtol=1e-4)
+
+
+def test_adjacency_gradient_keeps_the_dtype_of_the_values():
+    values = torch.randn(40, 3, dtype=torch.float64, requires_grad=True)
+    out = Adjacency(_graph(20, 40, 11), 20).aggregate(values, ["sum", "max"], both=True)
+    out.sum().backward()
+    assert out.dtype == values.grad.dtype == torch.float64

@@ -132,7 +132,7 @@ class _SegmentAggregation(torch.autograd.Function):
             _aggregate(array, order, ptr, codes, target, side * per_side, arg)
             args.append(arg)
         ctx.state = (groups, codes, args, per_side, array.shape, values.dtype)
-        return out
+        return out.to(values.dtype)  # computed in float32; a no-op for float32 values
 
     @staticmethod
     @torch.autograd.function.once_differentiable
