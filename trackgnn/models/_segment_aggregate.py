@@ -32,7 +32,8 @@ def _aggregate(values, order, ptr, codes, out, col0, arg):  # pragma: no cover -
     Each hit's reductions accumulate in a small local array and are written once: accumulating
     in ``out`` itself made every update a store the compiler could not keep in registers
     (3x slower on a full event's graph).  When ``arg`` has rows (training), ``arg[node, k, j]``
-    records the edge that gave a max/min value (the first in the block on ties; -1 when empty).
+    records the edge that gave a max/min value (the first in the block on ties; unset for a hit
+    without edges, which the backward skips).
     """
     n_nodes = ptr.shape[0] - 1
     channels = values.shape[1]
