@@ -33,7 +33,7 @@ def training_events(config_path: str, n_events: int):
     return config, stage.build_task(config), events
 
 
-def step_times(task, config, events, steps: int, seed: int, fast: bool) -> tuple[list[float], list[float]]:
+def step_times(task, events, steps: int, seed: int, fast: bool) -> tuple[list[float], list[float]]:
     """Seconds of each of ``steps`` training steps (no weight update: both paths do the same work),
     and each step's loss."""
     import torch
@@ -54,7 +54,7 @@ def step_times(task, config, events, steps: int, seed: int, fast: bool) -> tuple
     return times, losses
 
 
-def gradients(task, config, event, fast: bool) -> list:
+def gradients(task, event, fast: bool) -> list:
     import torch
 
     from trackgnn.models import fast_inference
@@ -82,15 +82,15 @@ def main() -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)  # as the trainer runs (deterministic: true)
     torch_deterministic.fill_uninitialized_memory = False
     config, task, events = training_events(args.config, args.events)
-    reference = gradients(task, config, events[0], fast=False)
-    fast = gradients(task, config, events[0], fast=True)
+    reference = gradients(task, events[0], fast=False)
+    fast = gradients(task, events[0], fast=True)
     worst = max(float((a - b).abs().max() / b.abs().max().clamp_min(1e-12)) for a, b in zip(fast, reference))
-    step_times(task, config, events, 2, 0, True)  # compile / load the kernels
+    step_times(task, events, 2, 0, True)  # compile / load the kernels
     results = {"fast": [], "reference": []}
     losses = {}
     for repeat in range(args.repeats):
         for name in ("reference", "fast"):
-            times, losses[name] = step_times(task, config, events, args.steps, repeat, name == "fast")
+            times, losses[name] = step_times(task, events, args.steps, repeat, name == "fast")
             results[name].extend(times)
     median = {name: statistics.median(times) for name, times in results.items()}
     loss_gap = max(abs(a - b) for a, b in zip(losses["fast"], losses["reference"]))

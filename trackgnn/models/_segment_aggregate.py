@@ -120,28 +120,20 @@ class _SegmentAggregation(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, values: Tensor, adjacency: "Adjacency", codes: np.ndarray, both: bool) -> Tensor:
-        array = values.detach().float().contiguous().numpy()
-        channels = array.shape[1]
-        groups = [adjacency.incoming, adjacency.outgoing][:2 if both else 1]
-        per_side = len(codes) * channels
-        out = torch.empty((adjacency.num_nodes, per_side * len(groups)), dtype=torch.float32)
-        target = out.numpy()
-        recorded = bool((codes >= 2).any())
-        args = []
-        for side, (order, ptr) in enumerate(groups):
-            arg = np.empty((adjacency.num_nodes, len(codes), channels), dtype=np.int32) if recorded else _NO_ARG
-            _aggregate(array, order, ptr, codes, target, side * per_side, arg)
-            args.append(arg)
-        ctx.state = (groups, codes, args, per_side, array.shape, values.dtype)
+        width = len(codes) * values.shape[1] * (2 if both else 1)
+        out = torch.empty((adjacency.num_nodes, width), dtype=torch.float32)
+        args = adjacency.reduce(values, codes, both, out.numpy(), 0, record=bool((codes >= 2).any()))
+        ctx.state = (adjacency, codes, both, args, tuple(values.shape), values.dtype)
         return out.to(values.dtype)  # computed in float32; a no-op for float32 values
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_out: Tensor):
-        groups, codes, args, per_side, shape, dtype = ctx.state
+        adjacency, codes, both, args, shape, dtype = ctx.state
         grad = np.zeros(shape, dtype=np.float32)
         array = grad_out.float().contiguous().numpy()
-        for side, (order, ptr) in enumerate(groups):
+        per_side = len(codes) * shape[1]
+        for side, (order, ptr) in enumerate(adjacency.sides(both)):
             _aggregate_backward(array, order, ptr, codes, side * per_side, args[side], grad)
         return torch.from_numpy(grad).to(dtype), None, None, None
 
@@ -193,13 +185,25 @@ class Adjacency:
             if out is not None:
                 raise ValueError("Adjacency.aggregate: out= is for inference; with a gradient it returns a new tensor")
             return _SegmentAggregation.apply(values, self, codes, both)
-        channels = values.shape[1]
-        width = len(codes) * channels * (2 if both else 1)
         if out is None:
+            width = len(codes) * values.shape[1] * (2 if both else 1)
             out, col0 = torch.empty((self.num_nodes, width), dtype=torch.float32), 0
-        array = values.detach().float().contiguous().numpy()
-        target = out.numpy()
-        _aggregate(array, *self.incoming, codes, target, col0, _NO_ARG)
-        if both:
-            _aggregate(array, *self.outgoing, codes, target, col0 + len(codes) * channels, _NO_ARG)
+        self.reduce(values, codes, both, out.numpy(), col0, record=False)
         return out
+
+    def sides(self, both: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The groupings aggregated: incoming, then (``both``) outgoing."""
+        return [self.incoming, self.outgoing][:2 if both else 1]
+
+    def reduce(self, values: Tensor, codes: np.ndarray, both: bool, target: np.ndarray, col0: int,
+               record: bool) -> list[np.ndarray]:
+        """Run the kernel over each side into ``target`` from column ``col0`` (sides one after the
+        other, each ``len(codes) * C`` wide); with ``record``, return each side's max/min edges."""
+        array = values.detach().float().contiguous().numpy()
+        per_side = len(codes) * array.shape[1]
+        args = []
+        for side, (order, ptr) in enumerate(self.sides(both)):
+            arg = np.empty((self.num_nodes, len(codes), array.shape[1]), dtype=np.int32) if record else _NO_ARG
+            _aggregate(array, order, ptr, codes, target, col0 + side * per_side, arg)
+            args.append(arg)
+        return args
