@@ -125,6 +125,8 @@ def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: in
     blocks = [(block.table if block.index is None else _project(block.table, weight, chunk_rows), block.index,
                weight if block.index is None else None) for block, weight in zip(inputs, weights)]
     rest = list(mlp)[1:]
+    if _kernels_apply(blocks, linear):
+        return _kernel_rows(blocks, linear, rest, n_rows, residual, chunk_rows)
 
     def rows(start: int, stop: int) -> Tensor:
         z = None
@@ -137,6 +139,68 @@ def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: in
         for module in rest:
             z = module(z)
         return z if residual is None else residual[start:stop] + z
+
+    return chunked_rows(rows, n_rows, chunk_rows)
+
+
+def _kernels_apply(blocks: list, linear: nn.Linear) -> bool:
+    """Whether :func:`_kernel_rows` computes these blocks: float32 throughout (not under autocast),
+    contiguous tables and int64 indices."""
+    if torch.is_autocast_enabled("cpu") or linear.weight.dtype != torch.float32:
+        return False
+    return all(table.dtype == torch.float32 and table.is_contiguous()
+               and (index is None or (index.dtype == torch.int64 and index.is_contiguous()))
+               for table, index, _ in blocks)
+
+
+def _row_steps(rest: Sequence[nn.Module]) -> list:
+    """The modules after the first linear layer, each ``LayerNorm`` followed by ``SiLU`` as one
+    ``(gamma, beta, eps)`` step for :func:`~trackgnn.models._row_kernels.layer_norm_silu`."""
+    steps: list = []
+    k = 0
+    while k < len(rest):
+        module, following = rest[k], rest[k + 1] if k + 1 < len(rest) else None
+        if (isinstance(module, nn.LayerNorm) and isinstance(following, nn.SiLU) and module.elementwise_affine
+                and len(module.normalized_shape) == 1 and module.bias is not None):
+            steps.append((module.weight.detach().contiguous().numpy(), module.bias.detach().contiguous().numpy(),
+                          float(module.eps)))
+            k += 2
+        else:
+            steps.append(module)
+            k += 1
+    return steps
+
+
+def _kernel_rows(blocks: list, linear: nn.Linear, rest: Sequence[nn.Module], n_rows: int,
+                 residual: Tensor | None, chunk_rows: int) -> Tensor:
+    """:func:`gathered_mlp`'s chunks with the numba row kernels (:mod:`trackgnn.models._row_kernels`):
+    gathered blocks added straight into the chunk, ``LayerNorm → SiLU`` in one in-place pass."""
+    from trackgnn.models._row_kernels import add_gathered_rows, layer_norm_silu
+
+    steps = _row_steps(rest)
+    width = linear.weight.shape[0]
+    gathered = [(table.numpy(), index.numpy()) for table, index, _ in blocks if index is not None]
+    direct = [(table, weight) for table, index, weight in blocks if index is None]
+
+    def rows(start: int, stop: int) -> Tensor:
+        z = None
+        for table, weight in direct:
+            term = nn.functional.linear(table[start:stop], weight)
+            z = term if z is None else z.add_(term)
+        if z is None:
+            z = torch.zeros((stop - start, width), dtype=torch.float32)
+        if linear.bias is not None:
+            z.add_(linear.bias)
+        for table, index in gathered:
+            add_gathered_rows(z.numpy(), table, index, start)
+        for step in steps:
+            if isinstance(step, tuple):
+                layer_norm_silu(z.numpy(), *step)
+            else:
+                z = step(z).contiguous()
+        if residual is None:
+            return z
+        return z.add_(residual[start:stop]) if residual.dtype == z.dtype else residual[start:stop] + z
 
     return chunked_rows(rows, n_rows, chunk_rows)
 
