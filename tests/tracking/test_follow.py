@@ -77,3 +77,31 @@ def test_walkthrough_follows_short_tracks_from_follow_min_hits():
     graph = ScoredGraph(edges, np.full(edges.shape[1], 0.9), len(positions), positions=positions)
     assert (walkthrough(graph)[3:] == -1).all()  # tracks of 3-4 hits are not followed by default
     assert (walkthrough(graph, follow_min_hits=3) == 0).all()
+
+
+def test_following_inward_takes_the_inner_hits_a_fragment_lost():
+    rng = np.random.default_rng(41)
+    positions = scattered_particle(0.45, 1, 2.2, -0.2, 0.006, rng)
+    n = len(positions)
+    labels = np.where(np.arange(n) >= n - 4, 0, -1)  # the walk kept the 4 outermost hits
+    assert (follow_tracks(labels, positions, min_hits=3) == labels).all()  # outward: nothing left to take
+    inward = follow_tracks(labels, positions, min_hits=3, inward=True)
+    assert (inward == 0).all()
+    # a hit beside the path (another particle's, or noise) is not taken; a taken hit keeps its track
+    beside = positions[: n - 4] + np.array([0.0, 0.0, 40.0])
+    both = np.concatenate([positions, beside])
+    followed = follow_tracks(np.r_[labels, np.full(len(beside), -1)], both, min_hits=3, inward=True)
+    assert (followed[:n] == 0).all() and (followed[n:] == -1).all()
+    other = labels.copy()
+    other[1] = 7
+    assert follow_tracks(other, positions, min_hits=3, inward=True)[1] == 7
+
+
+def test_walkthrough_follows_inward_with_follow_inward():
+    rng = np.random.default_rng(43)
+    positions = scattered_particle(0.4, -1, -1.2, 0.3, 0.006, rng)
+    n = len(positions)
+    edges = np.array([[n - 3, n - 2], [n - 2, n - 1]]).T  # the graph kept the three outermost hits only
+    graph = ScoredGraph(edges, np.full(edges.shape[1], 0.9), n, positions=positions)
+    assert (walkthrough(graph, follow_min_hits=3)[: n - 3] == -1).all()
+    assert (walkthrough(graph, follow_min_hits=3, follow_inward=True) == 0).all()
