@@ -82,8 +82,14 @@ def test_evaluate_reports_efficient_tracking_on_held_out_events(evaluated):
     assert set(metrics["tracks"]) == {"pT > 1 GeV, >= 5 hits", "0.5-1 GeV, >= 5 hits", "all, >= 5 hits"}
     assert metrics["edges"]["gnn"]["overall"]["purity"] >= 0.8
     assert 0.0 < metrics["trackml_score"]["mean"] <= 1.0
+    # the score budget: each stage's graph is a subset of the one before, and the tracks scored the score
+    budget = metrics["score_budget"]
+    assert sum(kind["scored"] for kind in budget.values()) == pytest.approx(metrics["trackml_score"]["mean"])
+    assert sum(kind["weight"] for kind in budget.values()) == pytest.approx(1.0)
+    for kind in budget.values():
+        assert kind["weight"] >= kind["embedding"] >= kind["filter"] >= kind["gnn"] >= 0.0
     assert set(metrics["seconds_per_event"]) >= {"preprocessing", "embedding", "filter", "gnn", "track_building"}
-    for name in ("efficiency", "fake_duplicate", "event_display"):
+    for name in ("efficiency", "fake_duplicate", "event_display", "score_budget"):
         assert (out / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
         assert json.loads((out / f"{name}.json").read_text())
     submission = pd.read_csv(out / "submissions" / "event000001004-submission.csv")

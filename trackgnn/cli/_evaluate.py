@@ -36,6 +36,24 @@ def _binned_rows(title: str, bins: list[float], binned: dict, unit: str) -> list
     return lines
 
 
+def _budget_rows(budget: dict, score_cut: float, mode: str) -> list[str]:
+    """The score budget: per kind of particle, its score weight, what each stage's graph still reaches, what scored."""
+    if not budget:
+        return []
+    columns = [c for c in next(iter(budget.values())) if c != "weight"]
+    names = [f"{c} > {score_cut:g}" if c == "gnn" else c for c in columns]
+    lines = ["", "Score weight per event that each stage's graph still reaches (> 50 % of a particle's hits in one "
+             "connected piece of its edges), and what the tracks scored" + mode,
+             f"  {'particles':<24}{'weight':>8}" + "".join(f"{n:>12}" for n in names)]
+    total = {c: 0.0 for c in ["weight", *columns]}
+    for kind, values in budget.items():
+        lines.append(f"  {kind:<24}{values['weight']:>8.4f}" + "".join(f"{values[c]:>12.4f}" for c in columns))
+        for c in total:
+            total[c] += values[c]
+    lines.append(f"  {'all':<24}{total['weight']:>8.4f}" + "".join(f"{total[c]:>12.4f}" for c in columns))
+    return lines
+
+
 def format_report(report, score_cut: float) -> str:
     """The evaluation table (edges per stage, tracks per selection and bin, score, timing)."""
     mode = HARD_CUT_NOTE if report.hard_cuts else ""
@@ -55,6 +73,7 @@ def format_report(report, score_cut: float) -> str:
         lines.append(f"  {name:<12}{overall['edges_per_event']:>12.0f}{_pct(overall['efficiency']):>14}"
                      f"{_pct(overall['purity']):>10}"
                      + "".join(f"{_pct(b['efficiency']):>18}" for b in summary["pt_bins"]))
+    lines += _budget_rows(report.budget, score_cut, mode)
     lines.append("")
     first = next(iter(report.rates.values()), None)
     lines.append(f"Tracks: {first.n_tracks if first else 0} with >= {report.min_track_hits} hits{mode}; efficiency: "
@@ -113,13 +132,14 @@ def evaluate(config_path, data_dir, checkpoint_dir, out_dir, n_events, hard_cuts
     """Run the whole chain on held-out events and report edge, track and timing metrics.
 
     Prints a table; writes metrics.json, PNG plots (efficiency vs pT and eta, fake and duplicate
-    rates, an event display) with a JSON of their numbers, and one submission CSV per event.
+    rates, the score budget per stage, an event display) with a JSON of their numbers, and one
+    submission CSV per event.
     """
     import json
 
     from tqdm import tqdm
 
-    from trackgnn.evaluation import plot_efficiency, plot_event_display, plot_fake_duplicate
+    from trackgnn.evaluation import plot_efficiency, plot_event_display, plot_fake_duplicate, plot_score_budget
     from trackgnn.pipeline import InferenceChain, default_test_events, evaluate_chain, iter_raw_events
     from trackgnn.io import atomic_path
 
@@ -156,6 +176,8 @@ def evaluate(config_path, data_dir, checkpoint_dir, out_dir, n_events, hard_cuts
         return
     plot_efficiency(report.rates, out / "efficiency.png")
     plot_fake_duplicate(report.rates, out / "fake_duplicate.png")
+    if report.budget:
+        plot_score_budget(report.budget, out / "score_budget.png")
     record = report.to_dict()
     record["config"] = str(config_path)
     record["data"] = str(raw_dir)

@@ -11,7 +11,7 @@ import numpy as np
 from trackgnn.evaluation._performance import TrackingRates
 from trackgnn.io import atomic_path
 
-__all__ = ["plot_efficiency", "plot_event_display", "plot_fake_duplicate"]
+__all__ = ["plot_efficiency", "plot_event_display", "plot_fake_duplicate", "plot_score_budget"]
 
 
 def _figure(ncols: int, width: float = 5.5, height: float = 4.2):
@@ -139,3 +139,27 @@ def plot_event_display(
     numbers = {"n_hits": int(labels.size), "n_tracks": int(np.unique(labels[~free]).size),
                "n_tracks_drawn": int(ids.size), "n_unassigned_hits": int(free.sum())}
     return _save(fig, Path(path), numbers)
+
+
+def plot_score_budget(budget: Mapping[str, Mapping[str, float]], path: str | Path) -> Path:
+    """Stacked bars of :meth:`trackgnn.evaluation.ScoreBudget.per_event`: the score's weight per kind of
+    particle, what each stage's graph still reaches of it, and what the tracks scored.
+
+    Parameters
+    ----------
+    budget : mapping
+        Kind → {"weight", each stage, "scored"} (score weight per event).
+    path : str or Path
+        PNG to write; ``path.with_suffix(".json")`` gets the plotted numbers.
+    """
+    fig, (ax,) = _figure(1, width=7.0)
+    columns = list(next(iter(budget.values()), {}))
+    bottom = np.zeros(len(columns))
+    for kind, values in budget.items():
+        heights = np.array([values[c] for c in columns])
+        ax.bar(columns, heights, bottom=bottom, label=kind)
+        bottom += heights
+    ax.set_ylabel("TrackML score weight per event")
+    ax.set_title("score reachable after each stage, and scored")
+    ax.legend(fontsize=8)
+    return _save(fig, path, {"columns": columns, "budget": dict(budget)})

@@ -46,6 +46,9 @@ class EvaluationReport:
         with at least that many hits (its fake rate is the one to read).
     min_track_hits : int
         Shortest track counted.
+    budget : dict
+        :meth:`trackgnn.evaluation.ScoreBudget.per_event`: per kind of particle, the score's
+        weight, the weight still reachable in each stage's graph and the weight scored.
     """
 
     events: list[int] = field(default_factory=list)
@@ -56,6 +59,7 @@ class EvaluationReport:
     hard_cuts: bool = False
     min_track_hits: int = 3
     fakes: dict[int, Any] = field(default_factory=dict)
+    budget: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def mean_score(self) -> float:
@@ -88,6 +92,7 @@ class EvaluationReport:
             "min_track_hits": self.min_track_hits,
             "trackml_score": {"mean": self.mean_score, "per_event": self.scores},
             "edges": self.edges,
+            "score_budget": self.budget,
             "tracks": {name: rates.to_dict() for name, rates in self.rates.items()},
             "fake_rate": {f">= {n} hits": {"tracks": r.n_tracks, "fakes": r.n_fakes, "rate": list(r.fake_rate)}
                           for n, r in self.fakes.items()},
@@ -166,8 +171,10 @@ def evaluate_chain(
         Called as ``on_event(event_id, hits, result, submission)`` after each event.
     """
     from trackgnn.evaluation import (
+        ScoreBudget,
         match_tracks,
         reconstructable,
+        score_budget,
         score_event,
         track_eta,
         tracking_counts,
@@ -179,6 +186,7 @@ def evaluate_chain(
     report = EvaluationReport(hard_cuts=hard_cuts, min_track_hits=min_track_hits)
     edge_totals: dict[str, Any] = {}
     counts: dict[Any, Any] = {}
+    budget = ScoreBudget()
 
     def add(key, value, store=counts):
         store[key] = value if key not in store else store[key] + value
@@ -196,6 +204,7 @@ def evaluate_chain(
         report.events.append(int(event_id))
         report.scores.append(score_event(weighted, submission))
         tracks, particle_table = match_tracks(weighted, submission, particles)
+        budget = budget + score_budget(weighted, particles, seen["hit_id"].to_numpy(), result.graphs, tracks)
         eta = track_eta(hits, submission)
         for name, selection in SELECTIONS.items():
             add(name, tracking_counts(tracks, particle_table, reconstructable(particle_table, **selection),
@@ -215,4 +224,5 @@ def evaluate_chain(
     report.edges = {stage: summarize_edge_counts(total) for stage, total in edge_totals.items()}
     report.rates = {name: counts[name].rates() for name in SELECTIONS if name in counts}
     report.fakes = {length: counts[length].rates() for length in FAKE_TRACK_LENGTHS if length in counts}
+    report.budget = budget.per_event()
     return report
