@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trackgnn.evaluation import (BUDGET_KINDS, ScoreBudget, assign_tracks, majority_tracks, reachable_particles,
-                                 score_budget, score_event)
+from trackgnn.evaluation import BUDGET_KINDS, ScoreBudget, match_tracks, reachable_particles, score_budget, score_event
 
 FAST = 1 << 55  # primary ids: generation bits 24-35 zero
 SLOW = 2 << 55
@@ -31,7 +30,8 @@ def event():
         "particle_id": [FAST] * 4 + [SLOW] * 4 + [SECONDARY] * 4 + [0, 0],
         "weight": [0.1] * 4 + [0.05] * 4 + [0.05] * 4 + [0.0, 0.0],
     })
-    particles = pd.DataFrame({"particle_id": [FAST, SLOW, SECONDARY], "px": [2.0, 0.2, 0.0], "py": [0.0, 0.0, 0.4]})
+    particles = pd.DataFrame({"particle_id": [FAST, SLOW, SECONDARY], "px": [2.0, 0.2, 0.0], "py": [0.0, 0.0, 0.4],
+                              "pz": [1.0, 0.1, -0.3]})
     chain = lambda rows: np.array([rows[:-1], rows[1:]])  # noqa: E731
     graphs = {"embedding": np.c_[chain([0, 1, 2, 3]), [[4, 6], [5, 7]], chain([8, 9, 10, 11])],
               "filter": np.c_[chain([0, 1, 2, 3]), chain([8, 9, 10])]}
@@ -42,11 +42,11 @@ def event():
 
 def test_score_budget_sums_the_score_weights_per_kind_and_stage(event):
     truth, particles, graphs, submission = event
-    tracks = majority_tracks(assign_tracks(truth, submission))
+    tracks, particle_table = match_tracks(truth, submission, particles)
     # the graphs index rows of hits listed in another order than the truth's
-    order = np.arange(14)[::-1]
+    row_particle = truth["particle_id"].to_numpy()[::-1]
     rows = {stage: (13 - edges) for stage, edges in graphs.items()}
-    budget = score_budget(truth, particles, truth["hit_id"].to_numpy()[order], rows, tracks)
+    budget = score_budget(truth, particle_table, row_particle, rows, tracks)
     kinds = list(BUDGET_KINDS)
     expected = dict.fromkeys(kinds, 0.0)
     expected |= {"primaries pT > 1 GeV": 0.4, "primaries pT < 0.3 GeV": 0.2, "secondaries": 0.2}
@@ -61,10 +61,18 @@ def test_score_budget_sums_the_score_weights_per_kind_and_stage(event):
 
 def test_budgets_add_up_over_events_and_report_per_event(event):
     truth, particles, graphs, submission = event
-    tracks = majority_tracks(assign_tracks(truth, submission))
-    one = score_budget(truth, particles, truth["hit_id"].to_numpy(), graphs, tracks)
+    tracks, particle_table = match_tracks(truth, submission, particles)
+    one = score_budget(truth, particle_table, truth["particle_id"].to_numpy(), graphs, tracks)
     total = ScoreBudget() + one + one
     assert total.n_events == 2
     per_event = total.per_event()
     assert list(per_event) == list(BUDGET_KINDS)
     assert per_event["secondaries"] == pytest.approx({"weight": 0.2, "embedding": 0.2, "filter": 0.2, "scored": 0.15})
+
+
+def test_an_event_without_graphs_has_weights_and_scores_only(event):
+    truth, particles, _, submission = event
+    tracks, particle_table = match_tracks(truth, submission, particles)
+    budget = score_budget(truth, particle_table, None, {}, tracks)
+    assert budget.reachable == {} and budget.weight.sum() == pytest.approx(0.8)
+    assert budget.scored.sum() == pytest.approx(score_event(truth, submission))

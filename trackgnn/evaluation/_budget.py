@@ -84,7 +84,7 @@ class ScoreBudget:
                 for k, kind in enumerate(BUDGET_KINDS)}
 
 
-def score_budget(weighted_truth: pd.DataFrame, particles: pd.DataFrame, hit_ids: np.ndarray,
+def score_budget(weighted_truth: pd.DataFrame, particle_table: pd.DataFrame, row_particle: np.ndarray | None,
                  graphs: Mapping[str, Any], scored_tracks: pd.DataFrame) -> ScoreBudget:
     """One event's :class:`ScoreBudget`.
 
@@ -92,28 +92,23 @@ def score_budget(weighted_truth: pd.DataFrame, particles: pd.DataFrame, hit_ids:
     ----------
     weighted_truth : DataFrame
         Truth with the score's ``weight`` per hit (:func:`trackgnn.evaluation.weight_hits`).
-    particles : DataFrame
-        The particles file (``particle_id, px, py``).
-    hit_ids : ndarray
-        (n_rows,) hit id of each row the graphs index.
+    particle_table, scored_tracks : DataFrame
+        :func:`trackgnn.evaluation.match_tracks` of the submission: its particles (``particle_id``,
+        ``pt``) and tracks (``is_matched``, ``majority_particle_id``, ``majority_weight``).
+    row_particle : ndarray or None
+        (n_rows,) particle id of each row the graphs index (0: noise); may be None without graphs.
     graphs : mapping
         Stage → (2, E) edges between rows (e.g. :attr:`trackgnn.pipeline.ChainResult.graphs`).
-    scored_tracks : DataFrame
-        :func:`trackgnn.evaluation.majority_tracks` of the submission (``is_matched``,
-        ``majority_particle_id``, ``majority_weight``).
     """
     from trackgnn.evaluation._weights import is_primary
 
     truth = weighted_truth.loc[weighted_truth["particle_id"] != 0]
     weight = truth.groupby("particle_id")["weight"].sum()
-    kinematics = particles.drop_duplicates("particle_id").set_index("particle_id").reindex(weight.index)
-    pt = np.hypot(kinematics["px"].to_numpy(np.float64), kinematics["py"].to_numpy(np.float64))
+    pt = particle_table.set_index("particle_id")["pt"].reindex(weight.index).to_numpy(np.float64)
     primary = np.asarray(is_primary(weight.index.to_numpy()), dtype=bool)
     kinds = [(primary == want) & (pt >= low) & (pt < high) for want, low, high in BUDGET_KINDS.values()]
     by_kind = lambda values: np.array([float(values[k].sum()) for k in kinds])  # noqa: E731
 
-    row_particle = (weighted_truth.drop_duplicates("hit_id").set_index("hit_id")["particle_id"]
-                    .reindex(np.asarray(hit_ids)).fillna(0).to_numpy(np.int64))
     reachable = {}
     for stage, edges in graphs.items():
         edges = edges.cpu().numpy() if hasattr(edges, "cpu") else np.asarray(edges)

@@ -204,7 +204,6 @@ def evaluate_chain(
         report.events.append(int(event_id))
         report.scores.append(score_event(weighted, submission))
         tracks, particle_table = match_tracks(weighted, submission, particles)
-        budget = budget + score_budget(weighted, particles, seen["hit_id"].to_numpy(), result.graphs, tracks)
         eta = track_eta(hits, submission)
         for name, selection in SELECTIONS.items():
             add(name, tracking_counts(tracks, particle_table, reconstructable(particle_table, **selection),
@@ -212,8 +211,11 @@ def evaluate_chain(
         everything = reconstructable(particle_table, min_hits=0)
         for length in FAKE_TRACK_LENGTHS:
             add(length, tracking_counts(tracks, particle_table, everything, min_track_hits=length, track_eta=eta))
-        if result.graphs:
-            labelled = truth_graph(seen, particles, truth)
+        labelled = truth_graph(seen, particles, truth) if result.graphs else None
+        budget = budget + score_budget(weighted, particle_table,
+                                       None if labelled is None else labelled["particle_id"].numpy(),
+                                       result.graphs, tracks)
+        if labelled is not None:
             for stage, graph in result.graphs.items():
                 add(stage, edge_counts(graph, labelled["track_edges"], labelled["particle_id"], labelled["pt"]),
                     edge_totals)
