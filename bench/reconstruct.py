@@ -9,10 +9,13 @@ printed.  The first event of each setting is a warm-up and is not counted.
 ``--compare inference`` compares instead, both in FP32 (or ``--precision``), the networks'
 training-time forward (the previous implementation, ``fast_inference(False)``) against their
 inference paths (chunked MLPs with split first layers, the graph grouped once for aggregation).
+``--compare kernels --precision fp32`` compares the inference paths with ATen's modules only against the
+same paths with the numba row kernels (gathered rows added in place, LayerNorm → SiLU fused; FP32 only).
 
     python bench/reconstruct.py                                   # configs/gnn.yaml, its test events
     python bench/reconstruct.py --config configs/gnn.yaml --data data/simulated --events 5
     python bench/reconstruct.py --compare inference --precision fp32 --events 3
+    python bench/reconstruct.py --compare kernels --precision fp32 --events 3
     python bench/reconstruct.py --json bench/results/reconstruct.json
 """
 
@@ -41,19 +44,19 @@ def _events(chain, data_dir: str | None, n_events: int):
     return events
 
 
-def measure(config: str, events: list, settings: dict[str, tuple[str, bool]], device: str) -> dict:
+def measure(config: str, events: list, settings: dict[str, tuple[str, bool, bool]], device: str) -> dict:
     """Median seconds per step over ``events[1:]`` (``events[0]`` warms up) of each setting
-    ``name: (precision, inference paths)``, the settings alternating event by event."""
-    from trackgnn.models import fast_inference
+    ``name: (precision, inference paths, row kernels)``, the settings alternating event by event."""
+    from trackgnn.models import fast_inference, row_kernels
     from trackgnn.pipeline import InferenceChain
 
-    chains = {name: (InferenceChain(config, device=device, precision=precision), fast)
-              for name, (precision, fast) in settings.items()}
+    chains = {name: (InferenceChain(config, device=device, precision=precision), fast, kernels)
+              for name, (precision, fast, kernels) in settings.items()}
     steps: dict[str, dict[str, list[float]]] = {name: {} for name in settings}
     walls: dict[str, list[float]] = {name: [] for name in settings}
     for k, (event_id, hits, cells) in enumerate(events):
-        for name, (chain, fast) in chains.items():
-            with fast_inference(fast):
+        for name, (chain, fast, kernels) in chains.items():
+            with fast_inference(fast), row_kernels(kernels):
                 start = time.perf_counter()
                 result = chain.run(event_id, hits, cells)
                 wall = time.perf_counter() - start
@@ -75,8 +78,9 @@ def main() -> None:
     parser.add_argument("--data", default=None, help="TrackML directory (default: the config's test events)")
     parser.add_argument("--events", type=int, default=3, help="events measured (plus one warm-up)")
     parser.add_argument("--precision", default="bf16", help="the optimised path's precision")
-    parser.add_argument("--compare", choices=["precision", "inference"], default="precision",
-                        help="precision: FP32 vs --precision; inference: training-time forward vs inference paths")
+    parser.add_argument("--compare", choices=["precision", "inference", "kernels"], default="precision",
+                        help="precision: FP32 vs --precision; inference: training-time forward vs inference paths; "
+                             "kernels: inference paths with ATen's modules only vs with the numba row kernels")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
@@ -89,9 +93,11 @@ def main() -> None:
     n_hits = [len(hits) for _, hits, _ in events[1:]]
     print(f"{len(events) - 1} events measured (+1 warm-up), {statistics.mean(n_hits):.0f} hits per event on average")
     if args.compare == "precision":
-        settings = {"fp32": ("fp32", True), args.precision: (args.precision, True)}
+        settings = {"fp32": ("fp32", True, True), args.precision: (args.precision, True, True)}
+    elif args.compare == "inference":
+        settings = {"reference": (args.precision, False, True), "inference": (args.precision, True, True)}
     else:
-        settings = {"reference": (args.precision, False), "inference": (args.precision, True)}
+        settings = {"aten": (args.precision, True, False), "kernels": (args.precision, True, True)}
     results = measure(args.config, events, settings, args.device)
     (base_name, baseline), (opt_name, optimised) = results.items()
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from trackgnn.models import MLP, GatheredInput, gathered_mlp
+from trackgnn.models import MLP, GatheredInput, gathered_mlp, row_kernels
 from trackgnn.models._row_kernels import add_gathered_rows, layer_norm_silu
 
 
@@ -92,3 +92,14 @@ def test_gathered_mlp_under_bf16_autocast_keeps_atens_modules(monkeypatch):
         reference = mlp(x)
     assert out.dtype == torch.bfloat16 and not calls
     torch.testing.assert_close(out.float(), reference.float(), atol=0.05, rtol=0.05)
+
+
+def test_row_kernels_false_keeps_atens_modules(monkeypatch):
+    calls = _calls(monkeypatch)
+    torch.manual_seed(0)
+    mlp = MLP([4, 16, 1]).eval()
+    x = torch.randn(200, 4)
+    with torch.no_grad(), row_kernels(False):
+        out = gathered_mlp(mlp, [GatheredInput(x)], 200)
+    assert not calls
+    torch.testing.assert_close(out, mlp(x).detach(), atol=1e-5, rtol=1e-5)

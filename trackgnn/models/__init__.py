@@ -8,6 +8,7 @@ from trackgnn.models._gathered_mlp import (
     gathered_forward,
     gathered_mlp,
     inference_ready,
+    row_kernels,
 )
 from trackgnn.models._interaction_conv import InteractionNetworkConv
 from trackgnn.models._interaction_gnn import InteractionGNN
@@ -27,4 +28,5 @@ __all__ = [
     "gathered_mlp",
     "inference_ready",
     "resolve_activation",
+    "row_kernels",
 ]

@@ -26,7 +26,7 @@ from torch import Tensor, nn
 from trackgnn.models._row_threads import chunked_rows
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "GatheredInput", "chunk_rows_for", "fast_inference", "fast_paths_enabled",
-           "gathered_forward", "gathered_mlp", "inference_ready"]
+           "gathered_forward", "gathered_mlp", "inference_ready", "row_kernels"]
 
 #: Output rows per chunk: a (rows, 64) float32 activation is 2 MiB, about a core's L2.
 DEFAULT_CHUNK_ROWS: int = 8_192
@@ -58,6 +58,21 @@ def fast_inference(enabled: bool = True) -> Iterator[None]:
         yield
     finally:
         _enabled = previous
+
+
+_row_kernels_enabled = True
+
+
+@contextlib.contextmanager
+def row_kernels(enabled: bool = True) -> Iterator[None]:
+    """Within this context the float32 inference chunks use the numba row kernels (default) or
+    ATen's modules only (``bench/reconstruct.py --compare kernels`` measures one against the other)."""
+    global _row_kernels_enabled
+    previous, _row_kernels_enabled = _row_kernels_enabled, enabled
+    try:
+        yield
+    finally:
+        _row_kernels_enabled = previous
 
 
 def fast_paths_enabled() -> bool:
@@ -146,7 +161,7 @@ def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: in
 def _kernels_apply(blocks: list, linear: nn.Linear) -> bool:
     """Whether :func:`_kernel_rows` computes these blocks: float32 throughout (not under autocast),
     contiguous tables and int64 indices."""
-    if torch.is_autocast_enabled("cpu") or linear.weight.dtype != torch.float32:
+    if not _row_kernels_enabled or torch.is_autocast_enabled("cpu") or linear.weight.dtype != torch.float32:
         return False
     return all(table.dtype == torch.float32 and table.is_contiguous()
                and (index is None or (index.dtype == torch.int64 and index.is_contiguous()))
