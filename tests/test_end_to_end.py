@@ -36,7 +36,8 @@ def trained(tmp_path_factory):
                      simulation={"seed": 11, "pileup": 10}, stage_dir=str(root / "runs" / "gnn"),
                      model={"hidden_channels": 24, "num_iterations": 3},
                      triplets={"hidden_channels": 24}, training={"max_epochs": 20, "lr": 0.005},
-                     tracking={"quality": {"enabled": True, "epochs": 30, "batch_size": 256}})
+                     tracking={"quality": {"enabled": True, "epochs": 30, "batch_size": 256}},
+                     second_pass={"enabled": True, "filter_cut": 0.03})
     return root, gnn, _run(["train", gnn])
 
 
@@ -178,6 +179,37 @@ def test_event_without_hits_gives_an_empty_result(evaluated):
     assert result.labels.shape == (0,) and result.data is None
     one = chain.run(1004, hits.iloc[:1], cells.iloc[:0])
     assert np.array_equal(one.labels, [-1])
+
+
+def test_second_pass_adds_tracks_on_the_hits_the_first_left_free(evaluated, tmp_path):
+    """The chain with ``second_pass`` is the chain without it, plus tracks among the hits its
+    first pass left free, built from graphs among those hits only."""
+    import yaml
+
+    from trackgnn.data import load_event
+    from trackgnn.pipeline import InferenceChain
+
+    root, gnn, _ = evaluated
+    one_pass = tmp_path / "one_pass.yaml"
+    config = yaml.safe_load(gnn.read_text())
+    config["second_pass"]["enabled"] = False
+    one_pass.write_text(yaml.safe_dump(config))
+    hits, cells = load_event(root / "raw" / "event000001004", parts=("hits", "cells"))
+    first = InferenceChain(one_pass, device="cpu").run(1004, hits, cells)
+    both = InferenceChain(gnn, device="cpu").run(1004, hits, cells)
+
+    tracked = first.labels >= 0
+    assert np.array_equal(both.labels[tracked], first.labels[tracked])
+    assert (both.labels[~tracked][both.labels[~tracked] >= 0] > first.labels.max()).all()
+    assert not any(name.startswith("pass2_") for name in first.seconds)
+    assert {"pass2_preprocessing", "pass2_graph_building", "pass2_filter", "pass2_track_building"} <= set(both.seconds)
+    for stage, edges in first.graphs.items():
+        n = edges.shape[1]
+        assert torch.equal(both.graphs[stage][:, :n], edges)  # the first pass's edges, then the second's
+        added = both.graphs[stage][:, n:].numpy()
+        assert (~tracked[added]).all()  # between hits the first pass left free
+    assert both.graphs["embedding"].shape[1] > first.graphs["embedding"].shape[1]
+    assert len(np.unique(both.labels[~tracked & (both.labels >= 0)])) >= 5  # it finds tracks there (22 here)
 
 
 def test_evaluate_and_reconstruct_give_the_same_tracks_without_truth(evaluated, tmp_path):

@@ -2,7 +2,7 @@
 (evaluate), and the bootstrap that simulates data and trains missing upstream stages."""
 
 from trackgnn.pipeline._bootstrap import ensure_upstream, upstream_configs
-from trackgnn.pipeline._chain import PRECISIONS, ChainResult, InferenceChain
+from trackgnn.pipeline._chain import PRECISIONS, SECOND_PASS_PREFIX, ChainResult, InferenceChain
 from trackgnn.pipeline._consistency import EDGE_FEATURE_PRODUCERS, check_chain
 from trackgnn.pipeline._evaluate import SELECTIONS, EvaluationReport, evaluate_chain, hard_cut_hits
 from trackgnn.pipeline._events import default_test_events, iter_raw_events
@@ -11,6 +11,7 @@ from trackgnn.pipeline._reconstruct import reconstruct_events
 __all__ = [
     "EDGE_FEATURE_PRODUCERS",
     "PRECISIONS",
+    "SECOND_PASS_PREFIX",
     "SELECTIONS",
     "ChainResult",
     "EvaluationReport",

@@ -12,7 +12,10 @@ import numpy as np
 from trackgnn.errors import ConfigError
 from trackgnn.stages import Step, StepHook, TrainedStage, run_step
 
-__all__ = ["PRECISIONS", "ChainResult", "InferenceChain"]
+__all__ = ["PRECISIONS", "SECOND_PASS_PREFIX", "ChainResult", "InferenceChain"]
+
+#: Prefix of the second pass's step names.
+SECOND_PASS_PREFIX = "pass2_"
 
 #: Precisions the chain runs its networks in.
 PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
@@ -35,15 +38,17 @@ class ChainResult:
     Attributes
     ----------
     data : Data or None
-        The GNN stage's output event (None for an event without hits).
+        The GNN stage's output event of the first pass (None for an event without hits).
     labels : ndarray
         (n_hits,) track label per row of the input hits; −1 for hits in no track.
     seconds : dict
         Wall time per step (:attr:`InferenceChain.step_names`): ``preprocessing``, then each
-        stage's steps (``embedding``, ``graph_building``, ``filter``, ``gnn``, ``track_building``).
+        stage's steps (``embedding``, ``graph_building``, ``filter``, ``gnn``, ``track_building``),
+        then with a second pass the same steps prefixed ``pass2_``.
     graphs : dict
         Stage name → (2, E) edges that stage hands on (the GNN: edges above its score cut),
-        indexing the rows of the input hits; evaluation scores them against the truth.
+        indexing the rows of the input hits, both passes' edges together; evaluation scores them
+        against the truth.
     """
 
     data: Any
@@ -94,6 +99,20 @@ class InferenceChain:
             stage.load_trained(config, self.device, checkpoint=None if checkpoint_dir is None
                                else Path(checkpoint_dir) / stage.name / "best.pt")
             for _, stage, config in self.stages]
+        self.second_pass = self._second_pass_stages() if gnn_config.second_pass.enabled else []
+
+    def _second_pass_stages(self) -> list[TrainedStage]:
+        """The trained stages again, the filter with the second pass's score cut (same networks)."""
+        import dataclasses
+
+        stages = []
+        for trained in self.trained:
+            if trained.name == "filter":
+                config = dataclasses.replace(trained.config, score_cut=self.config.second_pass.filter_cut)
+                trained = TrainedStage(trained.stage, config, trained.model, trained.device,
+                                       trained.stage.inference_steps(config, trained.model, trained.device))
+            stages.append(trained)
+        return stages
 
     def _autocast(self, stage_name: str):
         import contextlib
@@ -115,8 +134,13 @@ class InferenceChain:
 
     @property
     def step_names(self) -> list[str]:
-        """``preprocessing``, then every stage's steps, in the order they run (keys of ``seconds``)."""
-        return ["preprocessing", *(name for trained in self.trained for name in trained.step_names)]
+        """``preprocessing``, then every stage's steps, in the order they run (keys of ``seconds``); with a
+        second pass, ``pass2_preprocessing`` (the free hits) and every stage's steps again, prefixed ``pass2_``."""
+        names = ["preprocessing", *(name for trained in self.trained for name in trained.step_names)]
+        if self.second_pass:
+            names += [f"{SECOND_PASS_PREFIX}preprocessing", *(f"{SECOND_PASS_PREFIX}{name}" for trained in self.second_pass
+                                                  for name in trained.step_names)]
+        return names
 
     @property
     def track_builder(self) -> str:
@@ -146,16 +170,49 @@ class InferenceChain:
             seconds[step.name] = time.perf_counter() - start
             return out
 
-        data = timed(Step("preprocessing", lambda frames: process_event(event_id, *frames)), (hits, cells))
+        hits_data = timed(Step("preprocessing", lambda frames: process_event(event_id, *frames)), (hits, cells))
         labels = np.full(len(hits), -1, dtype=np.int64)
-        if data.num_nodes == 0:
+        if hits_data.num_nodes == 0:
             seconds.update(dict.fromkeys(self.step_names[1:], 0.0))
             return ChainResult(None, labels, seconds, graphs)
-        for trained in self.trained:
+        data = self._run_stages(self.trained, hits_data, timed, graphs)
+        labels[:] = data.track_label.numpy()
+        if self.second_pass and (labels < 0).any():
+            self._run_second_pass(hits_data, labels, timed, graphs)
+        elif self.second_pass:  # every hit on a track: nothing left for it
+            seconds.update({name: 0.0 for name in self.step_names if name.startswith(SECOND_PASS_PREFIX)})
+        return ChainResult(data, labels, seconds, graphs)
+
+    def _run_stages(self, stages: list[TrainedStage], data: Any, hook: StepHook, graphs: dict[str, Any],
+                    rows: np.ndarray | None = None) -> Any:
+        """``data`` through ``stages``; each stage's graph added to ``graphs`` (its nodes mapped to ``rows``)."""
+        import torch
+
+        for trained in stages:
             with self._autocast(trained.name):
-                data = trained(data, hook=timed)
+                data = trained(data, hook=hook)
             _to_float32(data)
             kept = data.edge_kept if "edge_kept" in data else None
-            graphs[trained.name] = data.edge_index if kept is None else data.edge_index[:, kept]
-        labels[:] = data.track_label.numpy()
-        return ChainResult(data, labels, seconds, graphs)
+            edges = data.edge_index if kept is None else data.edge_index[:, kept]
+            if rows is not None:
+                edges = torch.from_numpy(rows)[edges]
+            graphs[trained.name] = edges if trained.name not in graphs else torch.cat([graphs[trained.name], edges], 1)
+        return data
+
+    def _run_second_pass(self, hits_data: Any, labels: np.ndarray, timed: StepHook, graphs: dict[str, Any]) -> None:
+        """The stages again on the hits without a track (``labels`` < 0); the new tracks are added to ``labels``."""
+        import torch
+
+        from trackgnn.processing import subset_nodes
+
+        free = labels < 0
+        rows = np.flatnonzero(free)
+
+        def renamed(step: Step, item: Any) -> Any:
+            return timed(Step(f"{SECOND_PASS_PREFIX}{step.name}", step.run, step.owner), item)
+
+        data = timed(Step(f"{SECOND_PASS_PREFIX}preprocessing", lambda d: subset_nodes(d, torch.from_numpy(free))), hits_data)
+        data = self._run_stages(self.second_pass, data, renamed, graphs, rows)
+        found = data.track_label.numpy()
+        new = found >= 0
+        labels[rows[new]] = found[new] + labels.max() + 1

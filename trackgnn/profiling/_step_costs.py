@@ -22,6 +22,7 @@ from trackgnn.profiling._counters import (
     sum_costs,
 )
 from trackgnn.profiling._model_counts import count_edge_filter, count_embedding_net, count_interaction_gnn
+from trackgnn.pipeline import SECOND_PASS_PREFIX
 from trackgnn.stages import Step
 
 __all__ = ["STEP_COSTS", "search_cost", "step_cost", "track_building_cost"]
@@ -58,9 +59,19 @@ def track_building_cost(method: str, n_nodes: int, n_edges: int, n_triplets: int
 
 def _preprocessing(step: Step, frames: tuple, data: Any) -> Cost:
     read = sum(int(frame.memory_usage(index=False).sum()) for frame in frames if frame is not None)
-    written = sum(value.numel() * value.element_size() for _, value in data.items() if hasattr(value, "numel"))
+    written = _tensor_bytes(data)
     return Cost(f"preprocessing ({int(data.num_nodes)} hits)", 0.0, float(read + written),
                 lower_bound=PREPROCESSING_NOTE)
+
+
+def _tensor_bytes(data: Any) -> int:
+    return sum(value.numel() * value.element_size() for _, value in data.items() if hasattr(value, "numel"))
+
+
+def _free_hits(step: Step, data: Any, out: Any) -> Cost:
+    """The second pass's input: the hits without a track, gathered from the preprocessed event."""
+    return Cost(f"free hits ({int(out.num_nodes)} of {int(data.num_nodes)})", 0.0,
+                float(_tensor_bytes(data) + _tensor_bytes(out)))
 
 
 def _embedding(step: Step, data: Any, out: Any) -> Cost:
@@ -110,6 +121,7 @@ STEP_COSTS: dict[str, Callable[[Step, Any, Any], Cost]] = {
     "filter": _filter,
     "gnn": _gnn,
     "track_building": _track_building,
+    f"{SECOND_PASS_PREFIX}preprocessing": _free_hits,
 }
 
 
@@ -120,8 +132,10 @@ def step_cost(step: Step) -> Callable[[Any, Any], Cost]:
     ------
     ValueError
         ``could not resolve 'x' among [...]`` for a step without a cost model.
+
+    The second pass's steps (``pass2_`` + a step's name) cost what that step costs on their input.
     """
-    model = STEP_COSTS.get(step.name)
+    model = STEP_COSTS.get(step.name, STEP_COSTS.get(step.name.removeprefix(SECOND_PASS_PREFIX)))
     if model is None:
         raise ValueError(f"roofline cost model: could not resolve step {step.name!r} among {sorted(STEP_COSTS)}")
     return lambda data, out: model(step, data, out)
