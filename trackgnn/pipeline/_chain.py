@@ -102,15 +102,20 @@ class InferenceChain:
         self.second_pass = self._second_pass_stages() if gnn_config.second_pass.enabled else []
 
     def _second_pass_stages(self) -> list[TrainedStage]:
-        """The trained stages again, the filter with the second pass's score cut (same networks)."""
+        """The trained stages again (same networks): the embedding stage without its ``embedding``
+        step (a hit's embedding is its own, the first pass's is reused), the filter with the
+        second pass's score cut."""
         import dataclasses
 
         stages = []
         for trained in self.trained:
-            if trained.name == "filter":
-                config = dataclasses.replace(trained.config, score_cut=self.config.second_pass.filter_cut)
-                trained = TrainedStage(trained.stage, config, trained.model, trained.device,
-                                       trained.stage.inference_steps(config, trained.model, trained.device))
+            stage, config, model, device = trained.stage, trained.config, trained.model, trained.device
+            if trained.name == "embedding":
+                steps = [(name, run) for name, run in stage.inference_steps(config, model, device) if name != "embedding"]
+                trained = TrainedStage(stage, config, model, device, steps)
+            elif trained.name == "filter":
+                config = dataclasses.replace(config, score_cut=self.config.second_pass.filter_cut)
+                trained = TrainedStage(stage, config, model, device, stage.inference_steps(config, model, device))
             stages.append(trained)
         return stages
 
@@ -178,7 +183,7 @@ class InferenceChain:
         data = self._run_stages(self.trained, hits_data, timed, graphs)
         labels[:] = data.track_label.numpy()
         if self.second_pass and (labels < 0).any():
-            self._run_second_pass(hits_data, labels, timed, graphs)
+            self._run_second_pass(hits_data, data.embedding, labels, timed, graphs)
         elif self.second_pass:  # every hit on a track: nothing left for it
             seconds.update({name: 0.0 for name in self.step_names if name.startswith(SECOND_PASS_PREFIX)})
         return ChainResult(data, labels, seconds, graphs)
@@ -199,8 +204,10 @@ class InferenceChain:
             graphs[trained.name] = edges if trained.name not in graphs else torch.cat([graphs[trained.name], edges], 1)
         return data
 
-    def _run_second_pass(self, hits_data: Any, labels: np.ndarray, timed: StepHook, graphs: dict[str, Any]) -> None:
-        """The stages again on the hits without a track (``labels`` < 0); the new tracks are added to ``labels``."""
+    def _run_second_pass(self, hits_data: Any, embedding: Any, labels: np.ndarray, timed: StepHook,
+                         graphs: dict[str, Any]) -> None:
+        """The stages again on the hits without a track (``labels`` < 0), with their first-pass ``embedding``
+        rows; the new tracks are added to ``labels``."""
         import torch
 
         from trackgnn.processing import subset_nodes
@@ -211,7 +218,12 @@ class InferenceChain:
         def renamed(step: Step, item: Any) -> Any:
             return timed(Step(f"{SECOND_PASS_PREFIX}{step.name}", step.run, step.owner), item)
 
-        data = timed(Step(f"{SECOND_PASS_PREFIX}preprocessing", lambda d: subset_nodes(d, torch.from_numpy(free))), hits_data)
+        def free_hits(event: Any) -> Any:
+            out = subset_nodes(event, torch.from_numpy(free))
+            out.embedding = embedding[torch.from_numpy(rows)]
+            return out
+
+        data = timed(Step(f"{SECOND_PASS_PREFIX}preprocessing", free_hits), hits_data)
         data = self._run_stages(self.second_pass, data, renamed, graphs, rows)
         found = data.track_label.numpy()
         new = found >= 0
