@@ -101,10 +101,11 @@ def main() -> None:
     results = measure(args.config, events, settings, args.device)
     (base_name, baseline), (opt_name, optimised) = results.items()
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    print(f"{'step':<18}{base_name + ' [s]':>15}{opt_name + ' [s]':>15}{'ratio':>8}")
+    width = max(len(step) for step in ["step", *baseline]) + 2
+    print(f"{'step':<{width}}{base_name + ' [s]':>15}{opt_name + ' [s]':>15}{'ratio':>8}")
     for step in baseline:
         ratio = baseline[step] / optimised[step] if optimised.get(step) else float("nan")
-        print(f"{step:<18}{baseline[step]:>15.3f}{optimised.get(step, float('nan')):>15.3f}{ratio:>7.2f}x")
+        print(f"{step:<{width}}{baseline[step]:>15.3f}{optimised.get(step, float('nan')):>15.3f}{ratio:>7.2f}x")
     print(f"peak RSS of this process: {peak_gb:.2f} GB")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
