@@ -115,6 +115,12 @@ def test_config_errors_name_the_key(tmp_path, filter_outputs):
         load_stage_config(gnn_config(tmp_path, filter_outputs, tracking={"method": "walkthrough", "options": {"cut": 1}}))
     with pytest.raises(ConfigError, match=r"gnn\.yaml\.model\.aggr\[0\]|aggr: could not resolve 'median'"):
         load_stage_config(gnn_config(tmp_path, filter_outputs, model={"aggr": ["median"]}))
+    with pytest.raises(ConfigError, match=r"second_pass.*filter_cut must be in \[0, 1\], got 1\.5"):
+        load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"enabled": True, "filter_cut": 1.5}))
+    with pytest.raises(ConfigError, match=r"second_pass.*cut"):
+        load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"cut": 0.1}))
+    with pytest.raises(ConfigError, match=r"second_pass.*enabled"):
+        load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"enabled": "often"}))
     with pytest.raises(ConfigError, match=r"upstream config 'nowhere\.yaml' not found"):
         from trackgnn.pipeline import upstream_configs
 
