@@ -169,16 +169,20 @@ def _kernels_apply(blocks: list, linear: nn.Linear) -> bool:
 
 
 def _row_steps(rest: Sequence[nn.Module]) -> list:
-    """The modules after the first linear layer, each ``LayerNorm`` followed by ``SiLU`` as one
-    ``(gamma, beta, eps)`` step for :func:`~trackgnn.models._row_kernels.layer_norm_silu`."""
+    """The modules after the first linear layer, each ``LayerNorm`` followed by ``SiLU`` or ``Tanh`` as
+    one ``(kernel, gamma, beta, eps)`` step (:func:`~trackgnn.models._row_kernels.layer_norm_silu`,
+    :func:`~trackgnn.models._row_kernels.layer_norm_tanh`)."""
+    from trackgnn.models import _row_kernels as kernels
+
+    fused = {nn.SiLU: kernels.layer_norm_silu, nn.Tanh: kernels.layer_norm_tanh}
     steps: list = []
     k = 0
     while k < len(rest):
         module, following = rest[k], rest[k + 1] if k + 1 < len(rest) else None
-        if (isinstance(module, nn.LayerNorm) and isinstance(following, nn.SiLU) and module.elementwise_affine
+        if (isinstance(module, nn.LayerNorm) and type(following) in fused and module.elementwise_affine
                 and len(module.normalized_shape) == 1 and module.bias is not None):
-            steps.append((module.weight.detach().contiguous().numpy(), module.bias.detach().contiguous().numpy(),
-                          float(module.eps)))
+            steps.append((fused[type(following)], module.weight.detach().contiguous().numpy(),
+                          module.bias.detach().contiguous().numpy(), float(module.eps)))
             k += 2
         else:
             steps.append(module)
@@ -189,8 +193,8 @@ def _row_steps(rest: Sequence[nn.Module]) -> list:
 def _kernel_rows(blocks: list, linear: nn.Linear, rest: Sequence[nn.Module], n_rows: int,
                  residual: Tensor | None, chunk_rows: int) -> Tensor:
     """:func:`gathered_mlp`'s chunks with the numba row kernels (:mod:`trackgnn.models._row_kernels`):
-    gathered blocks added straight into the chunk, ``LayerNorm → SiLU`` in one in-place pass."""
-    from trackgnn.models._row_kernels import add_gathered_rows, layer_norm_silu
+    gathered blocks added straight into the chunk, ``LayerNorm → SiLU`` / ``Tanh`` in one in-place pass."""
+    from trackgnn.models._row_kernels import add_gathered_rows
 
     steps = _row_steps(rest)
     width = linear.weight.shape[0]
@@ -210,7 +214,7 @@ def _kernel_rows(blocks: list, linear: nn.Linear, rest: Sequence[nn.Module], n_r
             add_gathered_rows(z.numpy(), table, index, start)
         for step in steps:
             if isinstance(step, tuple):
-                layer_norm_silu(z.numpy(), *step)
+                step[0](z.numpy(), *step[1:])
             else:
                 z = step(z).contiguous()
         if residual is None:
