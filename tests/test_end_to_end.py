@@ -212,6 +212,32 @@ def test_second_pass_adds_tracks_on_the_hits_the_first_left_free(evaluated, tmp_
     assert len(np.unique(both.labels[~tracked & (both.labels >= 0)])) >= 5  # it finds tracks there (22 here)
 
 
+def test_final_extension_gives_free_hits_to_existing_tracks_only(evaluated, tmp_path):
+    """``final_extension`` runs after the last pass: hits no pass tracked join tracks that exist; nothing else changes."""
+    import yaml
+
+    from trackgnn.data import load_event
+    from trackgnn.pipeline import InferenceChain
+
+    root, gnn, _ = evaluated
+    config = yaml.safe_load(gnn.read_text())
+    paths = {}
+    for enabled in (False, True):
+        config["final_extension"] = {"enabled": enabled, "max_dist_xy": 3.0, "max_dist_sz": 8.0}
+        paths[enabled] = tmp_path / f"final_extension_{enabled}.yaml"
+        paths[enabled].write_text(yaml.safe_dump(config))
+    hits, cells = load_event(root / "raw" / "event000001004", parts=("hits", "cells"))
+    without = InferenceChain(paths[False], device="cpu").run(1004, hits, cells)
+    extended = InferenceChain(paths[True], device="cpu").run(1004, hits, cells)
+
+    tracked = without.labels >= 0
+    assert np.array_equal(extended.labels[tracked], without.labels[tracked])
+    joined = ~tracked & (extended.labels >= 0)
+    assert joined.sum() >= 5  # it gives hits (here to tracks of >= 5 hits of a tiny chain)
+    assert np.isin(extended.labels[joined], without.labels[tracked]).all()
+    assert "final_extension" in extended.seconds and "final_extension" not in without.seconds
+
+
 def test_evaluate_and_reconstruct_give_the_same_tracks_without_truth(evaluated, tmp_path):
     """The chain never reads truth: reconstruct on a copy holding only hits and cells gives
     exactly the tracks that evaluate scored."""

@@ -121,6 +121,10 @@ def test_config_errors_name_the_key(tmp_path, filter_outputs):
         load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"cut": 0.1}))
     with pytest.raises(ConfigError, match=r"second_pass.*enabled"):
         load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"enabled": "often"}))
+    with pytest.raises(ConfigError, match=r"final_extension.*must be > 0, got 2, -1"):
+        load_stage_config(gnn_config(tmp_path, filter_outputs, final_extension={"max_dist_sz": -1.0}))
+    with pytest.raises(ConfigError, match=r"final_extension.*min_hits must be >= 3, got 2"):
+        load_stage_config(gnn_config(tmp_path, filter_outputs, final_extension={"min_hits": 2}))
     with pytest.raises(ConfigError, match=r"upstream config 'nowhere\.yaml' not found"):
         from trackgnn.pipeline import upstream_configs
 

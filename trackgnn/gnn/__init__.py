@@ -1,7 +1,7 @@
 """The GNN stage: Interaction Network edge classifier and triplet classifier; tracks per event."""
 
-from trackgnn.gnn._config import (EDGE_FEATURES, GNNModelConfig, GNNStageConfig, SecondPassConfig, TrackBuildingConfig,
-                                  TrackQualityConfig, TripletConfig)
+from trackgnn.gnn._config import (EDGE_FEATURES, FinalExtensionConfig, GNNModelConfig, GNNStageConfig, SecondPassConfig,
+                                  TrackBuildingConfig, TrackQualityConfig, TripletConfig)
 from trackgnn.gnn._infer import gnn_scores, gnn_steps
 from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets
 from trackgnn.gnn._quality import TrackSelection, fit_selection, load_selection
@@ -13,6 +13,7 @@ __all__ = [
     "EDGE_FEATURES",
     "EdgeTripletNetwork",
     "EdgeTripletOutput",
+    "FinalExtensionConfig",
     "GNNModelConfig",
     "GNNStage",
     "GNNStageConfig",

@@ -145,6 +145,8 @@ class InferenceChain:
         if self.second_pass:
             names += [f"{SECOND_PASS_PREFIX}preprocessing", *(f"{SECOND_PASS_PREFIX}{name}" for trained in self.second_pass
                                                   for name in trained.step_names)]
+        if self.config.final_extension.enabled:
+            names.append("final_extension")
         return names
 
     @property
@@ -186,7 +188,18 @@ class InferenceChain:
             self._run_second_pass(hits_data, data.embedding, labels, timed, graphs)
         elif self.second_pass:  # every hit on a track: nothing left for it
             seconds.update({name: 0.0 for name in self.step_names if name.startswith(SECOND_PASS_PREFIX)})
+        if self.config.final_extension.enabled:
+            labels[:] = timed(Step("final_extension", self._final_extension), (labels, hits_data))
         return ChainResult(data, labels, seconds, graphs)
+
+    def _final_extension(self, item: tuple[np.ndarray, Any]) -> np.ndarray:
+        """``(labels, hits)`` → the labels after :func:`~trackgnn.tracking.extend_tracks` with the
+        ``final_extension`` windows (a new array)."""
+        from trackgnn.geometry import hit_positions
+        from trackgnn.tracking import extend_tracks
+
+        labels, hits_data = item
+        return extend_tracks(labels, hit_positions(hits_data).numpy(), **self.config.final_extension.options())
 
     def _run_stages(self, stages: list[TrainedStage], data: Any, hook: StepHook, graphs: dict[str, Any],
                     rows: np.ndarray | None = None) -> Any:

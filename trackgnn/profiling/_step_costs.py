@@ -27,6 +27,9 @@ from trackgnn.stages import Step
 
 __all__ = ["STEP_COSTS", "search_cost", "step_cost", "track_building_cost"]
 
+#: Why the final extension's cost is a lower bound.
+EXTENSION_NOTE = "final extension: helix fits and KD-tree queries not counted, only the labels and positions read"
+
 #: Why preprocessing FLOPs are a lower bound.
 PREPROCESSING_NOTE = "preprocessing: pandas work, FLOPs of r, phi, eta and cell features not counted"
 
@@ -72,6 +75,13 @@ def _free_hits(step: Step, data: Any, out: Any) -> Cost:
     """The second pass's input: the hits without a track, gathered from the preprocessed event."""
     return Cost(f"free hits ({int(out.num_nodes)} of {int(data.num_nodes)})", 0.0,
                 float(_tensor_bytes(data) + _tensor_bytes(out)))
+
+
+def _final_extension(step: Step, item: tuple, labels: Any) -> Cost:
+    """Helix fits and surface crossings of the tracks, a KD-tree query per crossing: labels and positions read."""
+    _, hits = item
+    n = int(hits.num_nodes)
+    return Cost(f"final extension ({n} hits)", 0.0, float(n * (3 * 4 + 2 * 8)), lower_bound=EXTENSION_NOTE)
 
 
 def _embedding(step: Step, data: Any, out: Any) -> Cost:
@@ -122,6 +132,7 @@ STEP_COSTS: dict[str, Callable[[Step, Any, Any], Cost]] = {
     "gnn": _gnn,
     "track_building": _track_building,
     f"{SECOND_PASS_PREFIX}preprocessing": _free_hits,
+    "final_extension": _final_extension,
 }
 
 
