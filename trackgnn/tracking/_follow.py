@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
+from trackgnn.tracking._crossing_kernel import next_crossings
 from trackgnn.tracking._labels import best_per_key
 from trackgnn.tracking._surfaces import DetectorSurfaces, detector_surfaces
 
@@ -61,29 +62,9 @@ class _LocalHelix:
 
     def next_crossing(self, surfaces: DetectorSurfaces) -> np.ndarray:
         """Arc length [mm] to the first surface beyond p3 (between ``_MIN_STEP`` and ``_MAX_STEP``), inf if none."""
-        centre = np.hypot(self.cx, self.cy)
-        offset = np.arctan2(self.cy, self.cx)
-        r, rad = surfaces.barrel_r[None, :], self.radius[:, None]
-        # |centre + radius (cos a, sin a)|² = r²  ⇔  cos(a − offset) = q
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = (r * r - centre[:, None] ** 2 - rad * rad) / (2 * rad * centre[:, None])
-        reachable = np.abs(q) <= 1.0
-        half_angle = np.arccos(np.clip(q, -1.0, 1.0))
-        best = np.full(len(self.radius), np.inf)
-        for side in (1.0, -1.0):
-            turn = np.mod(self.sense[:, None] * (offset[:, None] + side * half_angle - self.angle[:, None]), 2 * np.pi)
-            s = rad * turn
-            z = self.z[:, None] + self.slope[:, None] * s
-            ok = reachable & (s > _MIN_STEP) & (np.abs(z) <= surfaces.barrel_z_max[None, :])
-            best = np.minimum(best, np.where(ok, s, np.inf).min(axis=1, initial=np.inf))
-        slope = np.where(np.abs(self.slope) > 1e-9, self.slope, 1e-9)
-        s = (surfaces.disk_z[None, :] - self.z[:, None]) / slope[:, None]
-        s = np.where((s > _MIN_STEP) & (s <= _MAX_STEP), s, np.nan)
-        xyz = self.point(np.nan_to_num(s))
-        r_disk = np.hypot(xyz[..., 0], xyz[..., 1])
-        ok = np.isfinite(s) & (r_disk >= surfaces.disk_r_min[None, :]) & (r_disk <= surfaces.disk_r_max[None, :])
-        best = np.minimum(best, np.where(ok, s, np.inf).min(axis=1, initial=np.inf))
-        return np.where(best <= _MAX_STEP, best, np.inf)
+        return next_crossings(self.cx, self.cy, self.radius, self.sense, self.angle, self.slope, self.z,
+                              surfaces.barrel_r, surfaces.barrel_z_max, surfaces.disk_z, surfaces.disk_r_min,
+                              surfaces.disk_r_max, _MIN_STEP, _MAX_STEP)
 
 
 def _seed_points(labels: np.ndarray, positions: np.ndarray, tracks: np.ndarray,
