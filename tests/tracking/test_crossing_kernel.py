@@ -41,6 +41,7 @@ def test_next_crossings_equal_the_numpy_formulation():
     heading = rng.uniform(-np.pi, np.pi, n)
     sense = rng.choice([-1.0, 1.0], n)
     centre = point + radius[:, None] * np.column_stack([-np.sin(heading), np.cos(heading)]) * sense[:, None]
+    centre[:3] = 0.0  # circles centred on the beam line: never at a cylinder's radius, no division error
     angle = np.arctan2(point[:, 1] - centre[:, 1], point[:, 0] - centre[:, 0])
     slope = np.concatenate([rng.normal(0.0, 3.0, n - 2), [0.0, 1e-12]])  # flat helices too
     z = rng.uniform(-3000.0, 3000.0, n)

@@ -13,7 +13,7 @@ from numba import njit
 __all__ = ["next_crossings"]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")  # divisions by zero give inf / nan (a circle centred on the beam line), not exceptions
 def next_crossings(cx, cy, radius, sense, angle, slope, z, barrel_r, barrel_z_max, disk_z, disk_r_min,
                    disk_r_max, min_step, max_step):  # pragma: no cover - compiled
     """Per helix ``i`` (circle centre ``cx, cy``, ``radius``, travelled with ``sense`` ±1 from the
