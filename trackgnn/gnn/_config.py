@@ -244,6 +244,10 @@ class SecondPassConfig:
             raise ValueError(f"filter_cut must be in [0, 1], got {self.filter_cut}")
 
 
+#: The window settings of :class:`FinalExtensionConfig` (distances in mm, all > 0).
+_EXTENSION_WINDOWS = ("max_dist_xy", "max_dist_sz", "search_radius", "max_rms_xy", "max_rms_sz")
+
+
 @dataclass
 class FinalExtensionConfig:
     """``final_extension:`` block: after the last pass, tracks take the free hits near their helix.
@@ -276,16 +280,14 @@ class FinalExtensionConfig:
     def __post_init__(self) -> None:
         if self.min_hits < 3:
             raise ValueError(f"min_hits must be >= 3, got {self.min_hits}")
-        distances = {key: getattr(self, key) for key in ("max_dist_xy", "max_dist_sz", "search_radius",
-                                                          "max_rms_xy", "max_rms_sz")}
-        if min(distances.values()) <= 0:
+        distances = [getattr(self, key) for key in _EXTENSION_WINDOWS]
+        if min(distances) <= 0:
             raise ValueError("max_dist_xy, max_dist_sz, search_radius, max_rms_xy and max_rms_sz must be > 0, got "
-                             + ", ".join(f"{value:g}" for value in distances.values()))
+                             + ", ".join(f"{value:g}" for value in distances))
 
     def options(self) -> dict[str, float]:
         """Keyword arguments of :func:`~trackgnn.tracking.extend_tracks`."""
-        return {key: getattr(self, key) for key in ("min_hits", "max_dist_xy", "max_dist_sz", "search_radius",
-                                                    "max_rms_xy", "max_rms_sz")}
+        return {key: getattr(self, key) for key in ("min_hits", *_EXTENSION_WINDOWS)}
 
 
 @dataclass

@@ -52,13 +52,10 @@ class _LocalHelix:
         self.z = p3[:, 2]
 
     def point(self, s: np.ndarray) -> np.ndarray:
-        """(n, 3) positions at transverse arc length ``s`` (n,) beyond p3; ``s`` may be (n, m)."""
-        s = np.asarray(s)
-        expand = (lambda a: a[:, None]) if s.ndim == 2 else (lambda a: a)
-        angle = expand(self.angle) + expand(self.sense) * s / expand(self.radius)
-        return np.stack([expand(self.cx) + expand(self.radius) * np.cos(angle),
-                         expand(self.cy) + expand(self.radius) * np.sin(angle),
-                         expand(self.z) + expand(self.slope) * s], axis=-1)
+        """(n, 3) positions at transverse arc length ``s`` (n,) beyond p3."""
+        angle = self.angle + self.sense * s / self.radius
+        return np.stack([self.cx + self.radius * np.cos(angle), self.cy + self.radius * np.sin(angle),
+                         self.z + self.slope * s], axis=-1)
 
     def next_crossing(self, surfaces: DetectorSurfaces) -> np.ndarray:
         """Arc length [mm] to the first surface beyond p3 (between ``_MIN_STEP`` and ``_MAX_STEP``), inf if none."""
