@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from typing import Literal
 
 from torch import Tensor
 
@@ -27,17 +28,19 @@ class GraphConfig:
         GPU when CUDA), ``kdtree`` or ``torch``; all exact, identical edges.
     chunk_size : int or None
         Queries per search call (bounds memory on full events).
-    search_k : int or None
-        With a value, each hit searches this many neighbours and keeps the first ``k`` on
-        detector layer pairs that hold truth edges in the training events (the embedding's
-        :class:`trackgnn.graph.LayerPairMap`); null: the plain ``k`` nearest.
+    search_k : int, 'all' or None
+        With a value, each hit keeps its first ``k`` neighbours on detector layer pairs that hold
+        truth edges in the training events (the embedding's :class:`trackgnn.graph.LayerPairMap`)
+        among the ``search_k`` nearest; ``all``: among every hit within ``r``, the pairs filtered
+        inside the search (``kdtree`` on CPU, ``torch`` on CUDA; not ``faiss``), which is also
+        the fastest on CPU; null: the plain ``k`` nearest.
     """
 
     r: float = 0.1
     k: int = 50
     backend: str = "auto"
     chunk_size: int | None = 20000
-    search_k: int | None = None
+    search_k: int | Literal["all"] | None = None
 
     def __post_init__(self) -> None:
         from trackgnn.graph import BACKENDS
@@ -49,8 +52,14 @@ class GraphConfig:
             raise ValueError(f"backend: could not resolve {self.backend!r} among {sorted(BACKENDS)}")
         if self.chunk_size is not None and self.chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1 or null, got {self.chunk_size}")
-        if self.search_k is not None and self.search_k < self.k:
-            raise ValueError(f"search_k must be >= k ({self.k}) or null, got {self.search_k}")
+        if self.search_k == "all":
+            from trackgnn.graph import ALLOWED_SEARCH_BACKENDS
+
+            if self.backend not in ("auto", *ALLOWED_SEARCH_BACKENDS):
+                raise ValueError(f"search_k 'all' filters layer pairs inside the search, which backend "
+                                 f"{self.backend!r} cannot: use auto, {' or '.join(ALLOWED_SEARCH_BACKENDS)}")
+        elif self.search_k is not None and self.search_k < self.k:
+            raise ValueError(f"search_k must be >= k ({self.k}), 'all' or null, got {self.search_k}")
 
 
 def embedding_graph(embedding: Tensor, data, config: GraphConfig, device: str = "cpu",

@@ -1,5 +1,6 @@
 """Graph construction: exact fixed-radius neighbour search backends, edge orientation, truth, metrics."""
 
+from trackgnn.graph._allowed_search import ALLOWED_SEARCH_BACKENDS, allowed_backend_name, allowed_neighbours
 from trackgnn.graph._backends import (
     BACKENDS,
     NeighbourBlock,
@@ -24,6 +25,9 @@ from trackgnn.graph._metrics import (
 )
 
 __all__ = [
+    "ALLOWED_SEARCH_BACKENDS",
+    "allowed_backend_name",
+    "allowed_neighbours",
     "EDGE_FEATURES",
     "edge_geometry",
     "BACKENDS",

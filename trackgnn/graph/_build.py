@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Literal
 
 import numpy as np
 
+from trackgnn.graph._allowed_search import allowed_neighbours
 from trackgnn.graph._backends import knn_within_radius
 from trackgnn.graph._layer_map import PairFilter
 from trackgnn.graph._select import oriented_unique_edges
@@ -42,7 +43,7 @@ def orient_edges(src: np.ndarray, dst: np.ndarray, order_key: np.ndarray) -> np.
 
 def radius_graph(embedding, order_key, r: float, k: int, backend: str = "faiss",
                  chunk_size: int | None = None, device: str = "cpu", *,
-                 keep: Callable | None = None, search_k: int | None = None, fused: bool = True):
+                 keep: Callable | None = None, search_k: int | Literal["all"] | None = None, fused: bool = True):
     """Edges between hits closer than ``r`` in embedding space (each hit's ``k`` nearest at most).
 
     Parameters
@@ -57,8 +58,11 @@ def radius_graph(embedding, order_key, r: float, k: int, backend: str = "faiss",
         pairs count towards a hit's ``k`` (e.g. :meth:`LayerPairMap.allowed`).  A
         :class:`~trackgnn.graph.PairFilter` (:meth:`LayerPairMap.pair_filter`) is applied
         inside the compiled neighbour selection.
-    search_k : int, optional
-        Neighbours searched per hit before ``keep`` (default ``k``).
+    search_k : int or 'all', optional
+        Neighbours searched per hit before ``keep`` (default ``k``); ``'all'``: every hit within
+        ``r`` (each hit keeps its ``k`` nearest allowed ones), the :class:`PairFilter` applied
+        inside the search (:func:`~trackgnn.graph.allowed_neighbours`: ``kdtree`` or ``torch``
+        backend).
     fused : bool
         Compiled selection and orientation (default); ``False``: the NumPy reference, with
         ``keep`` called on all candidate pairs.  Both give identical edges.
@@ -69,8 +73,13 @@ def radius_graph(embedding, order_key, r: float, k: int, backend: str = "faiss",
     """
     import torch
 
-    search = k if keep is None else max(k, search_k or k)
     key = order_key.cpu().numpy() if torch.is_tensor(order_key) else np.asarray(order_key)
+    if search_k == "all" and fused and (keep is None or isinstance(keep, PairFilter)):
+        src, dst = allowed_neighbours(embedding, r, k, keep, backend=backend, chunk_size=chunk_size, device=device)
+        return torch.from_numpy(oriented_unique_edges(src, dst, key))
+    if search_k == "all":
+        search_k = max(len(embedding) - 1, 1)  # the reference: every point searched, then filtered
+    search = k if keep is None else max(k, search_k or k)
     if fused and (keep is None or isinstance(keep, PairFilter)):
         src, dst = knn_within_radius(embedding, r, k, backend=backend, chunk_size=chunk_size,
                                      device=device, search_k=search, pair_filter=keep)

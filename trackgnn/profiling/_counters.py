@@ -214,7 +214,7 @@ TREE_SEARCH_NOTE = "tree search: FLOPs are a lower bound"
 
 
 def count_tree_knn(n_queries: int, n_base: int, dim: int, k: int, itemsize: int = 4) -> Cost:
-    """Lower bound of a KD-tree k-nearest-neighbour search (``scipy.spatial.cKDTree.query``).
+    """Lower bound of a KD-tree k-nearest-neighbour search (``scipy.spatial.cKDTree.query``, :func:`trackgnn.graph.allowed_neighbours`).
 
     The nodes a tree search visits depend on the data, so only the work that is
     provably done is counted: the distance to each of the ``k`` returned candidates

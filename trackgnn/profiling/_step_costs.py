@@ -89,13 +89,15 @@ def _embedding(step: Step, data: Any, out: Any) -> Cost:
 
 
 def _graph_building(step: Step, data: Any, out: Any) -> Cost:
-    from trackgnn.graph import resolved_backend_name
+    from trackgnn.graph import allowed_backend_name, resolved_backend_name
 
     graph = step.owner.config.graph
     n, dim = data.embedding.shape
     n_edges = int(out.edge_index.shape[1])
     dist = count_gather(n_edges, dim, name="gather pair") + count_gather(n_edges, dim, name="gather pair")
     dist.flops += 3.0 * dim * n_edges  # subtract, square, add per dimension
+    if graph.search_k == "all":  # the k nearest allowed: the filter inside the search
+        return search_cost(allowed_backend_name(graph.backend, step.owner.device), n, dim, graph.k) + dist
     k = graph.search_k or graph.k  # with a layer-pair map, search_k neighbours are searched, then filtered
     return search_cost(resolved_backend_name(graph.backend, step.owner.device), n, dim, k) + dist
 
