@@ -71,8 +71,8 @@ def allowed_neighbours(x, r: float, k: int, pair_filter: PairFilter | None, back
         _, idx = allowed_knn(tree, r, k, rows, table)
     else:
         idx = _masked_brute_force(points, r, k, pair_filter, chunk_size, device)
-    src, col = np.nonzero(idx >= 0)
-    return src.astype(np.int64), idx[src, col]
+    found = idx >= 0
+    return np.repeat(np.arange(n, dtype=np.int64), found.sum(axis=1)), idx[found]
 
 
 def _masked_brute_force(x, r: float, k: int, pair_filter: PairFilter | None, chunk_size: int | None,

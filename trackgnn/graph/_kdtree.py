@@ -151,9 +151,10 @@ def build_tree(points: np.ndarray, leaf_size: int = LEAF_SIZE) -> KDTree:
 
 @njit(cache=True, nogil=True)
 def _search(points, start, stop, left, right, split_dim, split_value, lower, upper, rows, table, filtered,
-            bound, k, first, last, out_dist, out_idx):
+            order, bound, k, first, last, out_dist, out_idx):
     """Rows ``first:last`` of the tree's points (as queries): the ``k`` nearest allowed others with
-    squared distance < ``bound``, nearest first, into ``out_dist`` / ``out_idx`` (tree rows; -1 pads)."""
+    squared distance < ``bound``, nearest first, into rows ``order[q]`` of ``out_dist`` / ``out_idx``
+    (original point indices ``order[j]``; inf and -1 pad)."""
     d = points.shape[1]
     heap_d = np.empty(k, np.float64)
     heap_i = np.empty(k, np.int64)
@@ -238,10 +239,10 @@ def _search(points, start, stop, left, right, split_dim, split_value, lower, upp
                 b -= 1
             heap_d[b + 1] = vd
             heap_i[b + 1] = vi
-        row = q - first
+        row = order[q]
         for a in range(size):
             out_dist[row, a] = heap_d[a]
-            out_idx[row, a] = heap_i[a]
+            out_idx[row, a] = order[heap_i[a]]
         for a in range(size, k):
             out_dist[row, a] = np.inf
             out_idx[row, a] = -1
@@ -277,14 +278,10 @@ def allowed_knn(tree: KDTree, r: float, k: int, rows: np.ndarray | None = None, 
     dist2 = np.empty((n, k), np.float64)
     idx = np.empty((n, k), np.int64)
     args = (tree.points, tree.start, tree.stop, tree.left, tree.right, tree.split_dim, tree.split_value,
-            tree.lower, tree.upper, tree_rows, table, filtered, float(r) * float(r), int(k))
+            tree.lower, tree.upper, tree_rows, table, filtered, tree.order, float(r) * float(r), int(k))
 
-    def work(first: int, last: int) -> None:
-        _search(*args, first, last, dist2[first:last], idx[first:last])
+    def work(first: int, last: int) -> None:  # rows order[first:last]: disjoint between threads
+        _search(*args, first, last, dist2, idx)
 
     run_row_ranges(work, n, min_rows=_MIN_ROWS_PER_THREAD)
-    out_dist = np.empty_like(dist2)
-    out_idx = np.empty_like(idx)
-    out_dist[tree.order] = dist2
-    out_idx[tree.order] = np.where(idx >= 0, tree.order[np.maximum(idx, 0)], -1)
-    return out_dist, out_idx
+    return dist2, idx

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
+from trackgnn.tracking._crossing_kernel import helix_crossings
 from trackgnn.tracking._labels import best_per_key
 from trackgnn.tracking._stitch import _helix_fits, fit_rms, helix_residuals
 from trackgnn.tracking._surfaces import detector_surfaces
@@ -25,27 +26,12 @@ _CANDIDATES = 8  # free hits looked at per crossing: a surface holds at most a f
 
 def _crossings(fit: dict[str, np.ndarray], tracks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(track of each crossing, (C, 3) positions) of the tracks' helices with every surface,
-    on the outgoing half turn and inside the detector."""
+    on the outgoing half turn and inside the detector (:func:`helix_crossings`)."""
     surfaces = detector_surfaces()
-    radii, disks = surfaces.barrel_r, surfaces.disk_z
-    kappa, dip, z0 = fit["kappa"][tracks], fit["dip"][tracks], fit["z0"][tracks]
-    curvature = np.maximum(np.abs(kappa), 1e-12)[:, None]
-    chord = radii[None, :] * curvature / 2  # sin of half the turn to reach each cylinder
-    s_barrel = np.where(chord <= 1.0, 2.0 / curvature * np.arcsin(np.minimum(chord, 1.0)), np.nan)
-    safe_dip = np.where(np.abs(dip) < 1e-9, 1e-9, dip)[:, None]
-    s_endcap = (disks[None, :] - z0[:, None]) / safe_dip
-    s_endcap = np.where((s_endcap > 0) & (s_endcap * curvature < np.pi), s_endcap, np.nan)
-    arc = np.concatenate([s_barrel, s_endcap], axis=1)
-    row, col = np.nonzero(np.isfinite(arc))
-    s, k = arc[row, col], kappa[row]
-    phi0 = np.arctan2(fit["ty"][tracks], fit["tx"][tracks])[row]
-    straight = np.abs(k * s) < 1e-9
-    k_safe = np.where(straight, 1.0, k)
-    x = np.where(straight, s * np.cos(phi0), (np.sin(phi0 + k * s) - np.sin(phi0)) / k_safe)
-    y = np.where(straight, s * np.sin(phi0), (np.cos(phi0) - np.cos(phi0 + k * s)) / k_safe)
-    z = z0[row] + dip[row] * s
-    inside = (np.hypot(x, y) < _DETECTOR_REACH[0]) & (np.abs(z) < _DETECTOR_REACH[1])
-    return tracks[row[inside]], np.column_stack([x, y, z])[inside]
+    phi0 = np.arctan2(fit["ty"][tracks], fit["tx"][tracks])
+    row, points = helix_crossings(fit["kappa"][tracks], fit["dip"][tracks], fit["z0"][tracks], phi0,
+                                  surfaces.barrel_r, surfaces.disk_z, *_DETECTOR_REACH)
+    return tracks[row], points
 
 
 def extend_tracks(labels: np.ndarray, positions: np.ndarray, *, min_hits: int = 5, max_dist_xy: float = 1.0,

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from trackgnn.tracking._crossing_kernel import next_crossings
-from trackgnn.tracking._labels import best_per_key
+from trackgnn.tracking._labels import best_per_key, order_by_group
 from trackgnn.tracking._surfaces import DetectorSurfaces, detector_surfaces
 
 __all__ = ["follow_tracks"]
@@ -71,7 +71,7 @@ def _seed_points(labels: np.ndarray, positions: np.ndarray, tracks: np.ndarray,
     innermost hit and the hits after it."""
     hits = np.flatnonzero(np.isin(labels, tracks))
     rho = np.linalg.norm(positions[hits], axis=1) * (-1.0 if inward else 1.0)
-    hits = hits[np.lexsort((rho, labels[hits]))]
+    hits = hits[order_by_group(labels[hits], rho)]
     group = labels[hits]
     last = np.r_[np.flatnonzero(group[1:] != group[:-1]), group.size - 1]
     first = np.r_[0, last[:-1] + 1]

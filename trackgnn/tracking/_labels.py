@@ -4,8 +4,11 @@ candidate per hit."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-__all__ = ["best_per_key", "compact_labels"]
+__all__ = ["best_per_key", "compact_labels", "order_by_group"]
+
+_INSERTION_MAX = 32  # groups up to this size are sorted by insertion, larger ones by a merge sort
 
 
 def compact_labels(labels: np.ndarray, min_hits: int = 1) -> np.ndarray:
@@ -59,3 +62,52 @@ def best_per_key(key: np.ndarray, *costs: np.ndarray) -> np.ndarray:
     order = np.lexsort((*reversed(costs), key))
     ordered = key[order]
     return order[np.r_[True, ordered[1:] != ordered[:-1]]]
+
+
+@njit(cache=True)
+def _order_by_group(group, key, n_groups):  # pragma: no cover - compiled
+    counts = np.zeros(n_groups + 1, np.int64)
+    for i in range(group.shape[0]):
+        counts[group[i] + 1] += 1
+    starts = np.cumsum(counts)
+    order = np.empty(group.shape[0], np.int64)
+    fill = starts[:-1].copy()
+    for i in range(group.shape[0]):  # counting sort: stable
+        order[fill[group[i]]] = i
+        fill[group[i]] += 1
+    for g in range(n_groups):
+        lo, hi = starts[g], starts[g + 1]
+        if hi - lo > _INSERTION_MAX:
+            block = order[lo:hi].copy()
+            order[lo:hi] = block[np.argsort(key[block], kind="mergesort")]
+            continue
+        for a in range(lo + 1, hi):  # stable insertion sort by key
+            item = order[a]
+            b = a - 1
+            while b >= lo and key[order[b]] > key[item]:
+                order[b + 1] = order[b]
+                b -= 1
+            order[b + 1] = item
+    return order
+
+
+def order_by_group(group: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """``np.lexsort((key, group))`` for small non-negative integer groups (e.g. track labels) in
+    linear time: a counting sort by group, then each group sorted by ``key`` (ties keep their order).
+
+    Parameters
+    ----------
+    group : ndarray
+        (M,) non-negative int.
+    key : ndarray
+        (M,) float, no NaN.
+
+    Returns
+    -------
+    ndarray
+        (M,) int64 permutation.
+    """
+    group = np.asarray(group, np.int64)
+    if group.size == 0:
+        return np.zeros(0, np.int64)
+    return _order_by_group(group, np.asarray(key, np.float64), int(group.max()) + 1)

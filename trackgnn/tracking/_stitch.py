@@ -14,6 +14,7 @@ circle; in (s, z), the distance to the line.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy.spatial import cKDTree
 
 __all__ = ["stitch_tracks"]
@@ -58,6 +59,17 @@ def fit_rms(fit: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return np.sqrt(fit["chi2_xy"] / n), np.sqrt(fit["chi2_sz"] / n)
 
 
+@njit(cache=True)
+def _innermost(group, n_groups, r2):  # pragma: no cover - compiled
+    """Per group, the index of its hit with the smallest ``r2`` (the first on ties; -1: no hit)."""
+    best = np.full(n_groups, -1, np.int64)
+    for i in range(group.shape[0]):
+        g = group[i]
+        if best[g] < 0 or r2[i] < r2[best[g]]:
+            best[g] = i
+    return best
+
+
 def _helix_fits(group: np.ndarray, n_groups: int, pos: np.ndarray) -> dict[str, np.ndarray]:
     """Per group: circle through the origin (conformal normal ``alpha, beta``, offset ``gamma``),
     x-y chi² [mm²], (s, z) line (``ns·s + nz·z = offset``) and its chi² [mm²], hits, and the
@@ -71,9 +83,9 @@ def _helix_fits(group: np.ndarray, n_groups: int, pos: np.ndarray) -> dict[str, 
     n_hits = np.bincount(group, minlength=n_groups)
 
     first = np.zeros((n_groups, 2))
-    order = np.lexsort((x * x + y * y + z * z, group))
-    starts = order[np.r_[0, np.flatnonzero(np.diff(group[order])) + 1]] if order.size else order
-    first[group[starts]] = pos[starts, :2]
+    innermost = _innermost(np.asarray(group, np.int64), n_groups, x * x + y * y + z * z)
+    present = innermost >= 0
+    first[present] = pos[innermost[present], :2]
     tx, ty = -beta, alpha  # the tangent at the origin is normal to the centre's direction (alpha, beta)
     flip = tx * first[:, 0] + ty * first[:, 1] < 0
     tx, ty = np.where(flip, -tx, tx), np.where(flip, -ty, ty)
