@@ -105,7 +105,8 @@ def _project(table: Tensor, weight: Tensor, chunk_rows: int) -> Tensor:
 
 
 def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: int, *,
-                 residual: Tensor | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Tensor:
+                 residual: Tensor | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                 out: Tensor | None = None) -> Tensor:
     """``mlp(torch.cat([t[i] for t, i in inputs], dim=1)) (+ residual)`` evaluated chunk by chunk.
 
     Parameters
@@ -123,6 +124,9 @@ def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: in
         (n_rows, out) added to the output.
     chunk_rows : int
         Rows per chunk.
+    out : Tensor, optional
+        Written and returned when its shape and dtype fit (:func:`chunked_rows`); it may be
+        ``residual`` or an ungathered input (each chunk reads its own rows first): an update in place.
 
     Returns
     -------
@@ -141,7 +145,7 @@ def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: in
                weight if block.index is None else None) for block, weight in zip(inputs, weights)]
     rest = list(mlp)[1:]
     if _kernels_apply(blocks, linear):
-        return _kernel_rows(blocks, linear, rest, n_rows, residual, chunk_rows)
+        return _kernel_rows(blocks, linear, rest, n_rows, residual, chunk_rows, out)
 
     def rows(start: int, stop: int) -> Tensor:
         z = None
@@ -155,7 +159,7 @@ def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: in
             z = module(z)
         return z if residual is None else residual[start:stop] + z
 
-    return chunked_rows(rows, n_rows, chunk_rows)
+    return chunked_rows(rows, n_rows, chunk_rows, out)
 
 
 def _kernels_apply(blocks: list, linear: nn.Linear) -> bool:
@@ -191,7 +195,7 @@ def _row_steps(rest: Sequence[nn.Module]) -> list:
 
 
 def _kernel_rows(blocks: list, linear: nn.Linear, rest: Sequence[nn.Module], n_rows: int,
-                 residual: Tensor | None, chunk_rows: int) -> Tensor:
+                 residual: Tensor | None, chunk_rows: int, out: Tensor | None) -> Tensor:
     """:func:`gathered_mlp`'s chunks with the numba row kernels (:mod:`trackgnn.models._row_kernels`):
     gathered blocks added straight into the chunk, ``LayerNorm → SiLU`` / ``Tanh`` in one in-place pass."""
     from trackgnn.models._row_kernels import add_gathered_rows
@@ -221,7 +225,7 @@ def _kernel_rows(blocks: list, linear: nn.Linear, rest: Sequence[nn.Module], n_r
             return z
         return z.add_(residual[start:stop]) if residual.dtype == z.dtype else residual[start:stop] + z
 
-    return chunked_rows(rows, n_rows, chunk_rows)
+    return chunked_rows(rows, n_rows, chunk_rows, out)
 
 
 def gathered_forward(module: nn.Module, mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: int, *,
