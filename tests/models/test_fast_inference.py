@@ -42,6 +42,26 @@ def test_gathered_mlp_equals_the_mlp_of_the_concatenation(n_edges, chunk_rows):
     torch.testing.assert_close(out, reference, atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("chunk_rows", [7, 4096])
+def test_gathered_mlp_updates_in_place(chunk_rows, monkeypatch):
+    """``out`` = its own residual and ungathered input: each chunk reads its rows before writing
+    them, on worker threads too (row ranges forced for small inputs)."""
+    import trackgnn.models._row_threads as module
+
+    original = module.run_row_ranges
+    monkeypatch.setattr(module, "run_row_ranges", lambda work, n, min_rows=0: original(work, n, 1))
+    torch.manual_seed(1)
+    mlp = MLP([2 * 4 + 4, 16, 4]).eval()
+    x, edges = torch.randn(30, 4), _graph(30, 3000, 2)
+    state = torch.randn(3000, 4)
+    with torch.no_grad():
+        reference = state + mlp(torch.cat([x[edges[0]], x[edges[1]], state], dim=1))
+        out = gathered_mlp(mlp, [GatheredInput(x, edges[0]), GatheredInput(x, edges[1]), GatheredInput(state)],
+                           3000, residual=state, chunk_rows=chunk_rows, out=state)
+    assert out.data_ptr() == state.data_ptr()
+    torch.testing.assert_close(out, reference, atol=1e-5, rtol=1e-5)
+
+
 def test_gathered_mlp_splits_rows_between_threads(monkeypatch):
     import trackgnn.models._row_threads as module
 
