@@ -16,6 +16,8 @@ def test_order_by_group_is_lexsort(n, n_groups):
     group = rng.integers(0, n_groups, n)
     key = rng.integers(0, 20, n).astype(np.float64) * 0.5  # many ties
     assert np.array_equal(order_by_group(group, key), np.lexsort((key, group)))
+    tie = rng.integers(0, 5, n)
+    assert np.array_equal(order_by_group(group, key, tie), np.lexsort((tie, key, group)))
 
 
 def test_innermost_is_the_first_of_the_sorted_group():

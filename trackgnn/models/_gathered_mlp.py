@@ -207,13 +207,13 @@ def _kernel_rows(blocks: list, linear: nn.Linear, rest: Sequence[nn.Module], n_r
 
     def rows(start: int, stop: int) -> Tensor:
         z = None
-        for table, weight in direct:
-            term = nn.functional.linear(table[start:stop], weight)
+        for table, weight in direct:  # the bias joins the first product (one GEMM with beta = 1)
+            term = nn.functional.linear(table[start:stop], weight, linear.bias if z is None else None)
             z = term if z is None else z.add_(term)
         if z is None:
             z = torch.zeros((stop - start, width), dtype=torch.float32)
-        if linear.bias is not None:
-            z.add_(linear.bias)
+            if linear.bias is not None:
+                z.add_(linear.bias)
         for table, index in gathered:
             add_gathered_rows(z.numpy(), table, index, start)
         for step in steps:

@@ -65,7 +65,7 @@ def best_per_key(key: np.ndarray, *costs: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def _order_by_group(group, key, n_groups):  # pragma: no cover - compiled
+def _order_by_group(group, key, tie, n_groups):  # pragma: no cover - compiled
     counts = np.zeros(n_groups + 1, np.int64)
     for i in range(group.shape[0]):
         counts[group[i] + 1] += 1
@@ -77,23 +77,26 @@ def _order_by_group(group, key, n_groups):  # pragma: no cover - compiled
         fill[group[i]] += 1
     for g in range(n_groups):
         lo, hi = starts[g], starts[g + 1]
-        if hi - lo > _INSERTION_MAX:
+        if hi - lo > _INSERTION_MAX:  # stable sorts: by tie, then by key
             block = order[lo:hi].copy()
+            block = block[np.argsort(tie[block], kind="mergesort")]
             order[lo:hi] = block[np.argsort(key[block], kind="mergesort")]
             continue
-        for a in range(lo + 1, hi):  # stable insertion sort by key
+        for a in range(lo + 1, hi):  # stable insertion sort by (key, tie)
             item = order[a]
             b = a - 1
-            while b >= lo and key[order[b]] > key[item]:
+            while b >= lo and (key[order[b]] > key[item]
+                               or (key[order[b]] == key[item] and tie[order[b]] > tie[item])):
                 order[b + 1] = order[b]
                 b -= 1
             order[b + 1] = item
     return order
 
 
-def order_by_group(group: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """``np.lexsort((key, group))`` for small non-negative integer groups (e.g. track labels) in
-    linear time: a counting sort by group, then each group sorted by ``key`` (ties keep their order).
+def order_by_group(group: np.ndarray, key: np.ndarray, tie: np.ndarray | None = None) -> np.ndarray:
+    """``np.lexsort((tie, key, group))`` (without ``tie``: ``np.lexsort((key, group))``) for
+    non-negative integer groups of a few entries each (e.g. track labels, a hit's edges) in linear
+    time: a counting sort by group, then each group sorted by ``key``, ties by ``tie``, then by position.
 
     Parameters
     ----------
@@ -101,6 +104,8 @@ def order_by_group(group: np.ndarray, key: np.ndarray) -> np.ndarray:
         (M,) non-negative int.
     key : ndarray
         (M,) float, no NaN.
+    tie : ndarray, optional
+        (M,) int.
 
     Returns
     -------
@@ -110,4 +115,5 @@ def order_by_group(group: np.ndarray, key: np.ndarray) -> np.ndarray:
     group = np.asarray(group, np.int64)
     if group.size == 0:
         return np.zeros(0, np.int64)
-    return _order_by_group(group, np.asarray(key, np.float64), int(group.max()) + 1)
+    tie = np.zeros(group.size, np.int64) if tie is None else np.asarray(tie, np.int64)
+    return _order_by_group(group, np.asarray(key, np.float64), tie, int(group.max()) + 1)

@@ -7,7 +7,7 @@ import numpy as np
 from trackgnn.tracking._extend import extend_tracks
 from trackgnn.tracking._follow import follow_tracks
 from trackgnn.tracking._graph import ScoredGraph
-from trackgnn.tracking._labels import best_per_key, compact_labels
+from trackgnn.tracking._labels import best_per_key, compact_labels, order_by_group
 from trackgnn.tracking._stitch import stitch_tracks
 from trackgnn.tracking._walk_kernel import walk_all
 
@@ -26,10 +26,10 @@ class _Walker:
         n = graph.num_nodes
         edges, kept = graph.edges_above(score_cut)
         src, dst, score = edges[0], edges[1], graph.scores[kept]
-        order = np.lexsort((dst, -score, src))  # per source: best score first
+        order = order_by_group(src, -score, dst)  # per source: best score first (np.lexsort((dst, -score, src)))
         self.out_edge, self.out_dst, self.out_score = kept[order], dst[order], score[order]
         self.out_ptr = _csr(src[order], n)
-        in_order = np.lexsort((src, dst))
+        in_order = order_by_group(dst, src)
         self.in_src, self.in_ptr = src[in_order], _csr(dst[in_order], n)
         self.indegree = np.bincount(dst, minlength=n)
         self.active = (self.indegree > 0) | (np.diff(self.out_ptr) > 0)
@@ -37,7 +37,7 @@ class _Walker:
         self.tri_ptr, self.tri_out, self.tri_score = np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0)
         if self.has_triplets:
             t_in, t_out = graph.triplets
-            order = np.lexsort((t_out, t_in))
+            order = order_by_group(t_in, t_out)
             self.tri_out, self.tri_score = t_out[order], graph.triplet_scores[order]
             self.tri_ptr = _csr(t_in[order], graph.num_edges)
 
