@@ -90,8 +90,9 @@ def select_edges(data, keep: Tensor):
     from trackgnn.stages import shallow_copy
 
     out = shallow_copy(data)
-    out.edge_index = data.edge_index[:, keep]
+    kept = keep.nonzero().squeeze(1)  # once: a boolean mask would find the kept edges again per tensor
+    out.edge_index = data.edge_index.index_select(1, kept)
     for key in data.keys():
         if key == "y" or (key.startswith("edge_") and key != "edge_index"):
-            out[key] = data[key][keep]
+            out[key] = data[key].index_select(0, kept)
     return out
