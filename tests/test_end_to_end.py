@@ -30,7 +30,9 @@ def trained(tmp_path_factory):
     simulated by the GNN's bootstrap; the command's ``(exit code, stdout, stderr)``."""
     root = tmp_path_factory.mktemp("e2e")
     complete = {"pt_min": 0.0, "remove_noise": False}
-    emb = write_config("tiny_embedding.yaml", root, input_dir=str(root / "raw"), hard_cuts=complete)
+    # the default configs' graph search: each hit's k nearest on allowed layer pairs, filtered inside the KD-tree
+    graph = {"r": 0.1, "k": 10, "backend": "auto", "chunk_size": 1000, "search_k": "all"}
+    emb = write_config("tiny_embedding.yaml", root, input_dir=str(root / "raw"), hard_cuts=complete, graph=graph)
     filt = write_config("tiny_filter.yaml", root, hard_cuts=complete)
     gnn = gnn_config(root, root / "runs" / "filter", upstream=[str(emb), str(filt)], hard_cuts=complete,
                      simulation={"seed": 11, "pileup": 10}, stage_dir=str(root / "runs" / "gnn"),
