@@ -9,7 +9,7 @@ from scipy.spatial import cKDTree
 
 from trackgnn.embedding import GraphConfig
 from trackgnn.graph import ALLOWED_SEARCH_BACKENDS, PairFilter, allowed_neighbours, radius_graph
-from trackgnn.graph._kdtree import allowed_knn, build_tree
+from trackgnn.graph._kdtree import allowed_knn, build_tree, nearest_points
 
 
 def _points(n: int, dim: int = 8, seed: int = 0) -> np.ndarray:
@@ -127,3 +127,18 @@ def test_faiss_is_refused_with_the_reason():
     with pytest.raises(ValueError, match="search_k 'all'.*backend 'faiss'"):
         GraphConfig(r=0.1, k=5, backend="faiss", search_k="all")
     assert GraphConfig(r=0.1, k=5, search_k="all").search_k == "all"
+
+
+@pytest.mark.parametrize("k", [1, 8, 40])
+def test_nearest_points_of_outside_queries_match_scipy(k):
+    """Query points that are not tree points (track following's predicted crossings), with a radius."""
+    rng = np.random.default_rng(8)
+    points = rng.normal(0, 100, (3000, 3))
+    queries = np.concatenate([points[:500] + rng.normal(0, 2, (500, 3)), rng.normal(0, 100, (300, 3))])
+    dist2, idx = nearest_points(build_tree(points), queries, 15.0, k)
+    dist, expected = cKDTree(points).query(queries, k=k, distance_upper_bound=15.0)
+    dist, expected = dist.reshape(len(queries), k), expected.reshape(len(queries), k)
+    assert np.isfinite(dist).sum() > 0.5 * len(queries) * min(k, 3)  # not vacuous
+    assert np.array_equal(np.where(idx < 0, len(points), idx), expected)
+    np.testing.assert_allclose(np.sqrt(dist2), dist, rtol=1e-12)
+    assert nearest_points(build_tree(points), np.zeros((0, 3)), 15.0, k)[1].shape == (0, k)

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-__all__ = ["KDTree", "build_tree", "allowed_knn"]
+__all__ = ["KDTree", "build_tree", "allowed_knn", "nearest_points"]
 
 #: Depth of the deepest node (deeper nodes stay leaves); bounds the search stack.
 _MAX_DEPTH = 128
@@ -150,11 +150,12 @@ def build_tree(points: np.ndarray, leaf_size: int = LEAF_SIZE) -> KDTree:
 
 
 @njit(cache=True, nogil=True)
-def _search(points, start, stop, left, right, split_dim, split_value, lower, upper, rows, table, filtered,
-            order, bound, k, first, last, out_dist, out_idx):
-    """Rows ``first:last`` of the tree's points (as queries): the ``k`` nearest allowed others with
-    squared distance < ``bound``, nearest first, into rows ``order[q]`` of ``out_dist`` / ``out_idx``
-    (original point indices ``order[j]``; inf and -1 pad)."""
+def _search(points, start, stop, left, right, split_dim, split_value, lower, upper, order, queries, query_rows,
+            skip, out_rows, rows, table, filtered, bound, k, first, last, out_dist, out_idx):
+    """Queries ``first:last``: each one's ``k`` nearest tree points with squared distance < ``bound``
+    other than tree row ``skip[q]`` (-1: none), and with ``filtered`` only those whose pair
+    ``table[query_rows[q], rows[j]]`` is allowed; nearest first, into row ``out_rows[q]`` of
+    ``out_dist`` / ``out_idx`` (original point indices ``order[j]``; inf and -1 pad)."""
     d = points.shape[1]
     heap_d = np.empty(k, np.float64)
     heap_i = np.empty(k, np.int64)
@@ -162,7 +163,8 @@ def _search(points, start, stop, left, right, split_dim, split_value, lower, upp
     for q in range(first, last):
         size = 0
         worst = bound  # pruning bound: the bound until k points are in the heap, then the heap's worst
-        row_q = rows[q] if filtered else 0
+        row_q = query_rows[q] if filtered else 0
+        own = skip[q]
         stack[0] = 0
         top = 1
         while top > 0:
@@ -170,7 +172,7 @@ def _search(points, start, stop, left, right, split_dim, split_value, lower, upp
             node = stack[top]
             gap = 0.0
             for c in range(d):
-                x = points[q, c]
+                x = queries[q, c]
                 if x < lower[node, c]:
                     t = lower[node, c] - x
                     gap += t * t
@@ -181,11 +183,11 @@ def _search(points, start, stop, left, right, split_dim, split_value, lower, upp
                 continue
             if left[node] < 0:
                 for j in range(start[node], stop[node]):
-                    if j == q:
+                    if j == own:
                         continue
                     dist = 0.0
                     for c in range(d):
-                        t = points[j, c] - points[q, c]
+                        t = points[j, c] - queries[q, c]
                         dist += t * t
                     if dist >= worst:
                         continue
@@ -224,7 +226,7 @@ def _search(points, start, stop, left, right, split_dim, split_value, lower, upp
                         worst = heap_d[0]
                 continue
             near, far = left[node], right[node]
-            if points[q, split_dim[node]] >= split_value[node]:
+            if queries[q, split_dim[node]] >= split_value[node]:
                 near, far = far, near
             stack[top] = far
             stack[top + 1] = near
@@ -239,7 +241,7 @@ def _search(points, start, stop, left, right, split_dim, split_value, lower, upp
                 b -= 1
             heap_d[b + 1] = vd
             heap_i[b + 1] = vi
-        row = order[q]
+        row = out_rows[q]
         for a in range(size):
             out_dist[row, a] = heap_d[a]
             out_idx[row, a] = order[heap_i[a]]
@@ -277,11 +279,52 @@ def allowed_knn(tree: KDTree, r: float, k: int, rows: np.ndarray | None = None, 
     table = np.asarray(table, np.bool_) if filtered else np.ones((1, 1), np.bool_)
     dist2 = np.empty((n, k), np.float64)
     idx = np.empty((n, k), np.int64)
-    args = (tree.points, tree.start, tree.stop, tree.left, tree.right, tree.split_dim, tree.split_value,
-            tree.lower, tree.upper, tree_rows, table, filtered, tree.order, float(r) * float(r), int(k))
+    self_rows = np.arange(n, dtype=np.int64)  # the tree's own points, in leaf order: each skips itself
+    args = (*_nodes(tree), tree.points, tree_rows, self_rows, tree.order, tree_rows, table, filtered,
+            float(r) * float(r), int(k))
 
     def work(first: int, last: int) -> None:  # rows order[first:last]: disjoint between threads
         _search(*args, first, last, dist2, idx)
 
     run_row_ranges(work, n, min_rows=_MIN_ROWS_PER_THREAD)
     return dist2, idx
+
+
+def nearest_points(tree: KDTree, queries: np.ndarray, r: float, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each query point's ``k`` nearest tree points closer than ``r``, nearest first (what
+    ``scipy.spatial.cKDTree.query(queries, k, distance_upper_bound=r)`` returns, with squared
+    distances and -1 pads); the queries run on ``torch.get_num_threads()`` worker threads.
+
+    Parameters
+    ----------
+    tree : KDTree
+    queries : ndarray of shape (m, d)
+    r : float
+    k : int
+
+    Returns
+    -------
+    (dist2, idx) : ndarrays of shape (m, k)
+        Squared distances (inf pads) and original point indices (-1 pads).
+    """
+    from trackgnn.models._row_threads import run_row_ranges
+
+    queries = np.ascontiguousarray(queries, dtype=np.float64).reshape(-1, tree.points.shape[1])
+    m = len(queries)
+    dist2 = np.empty((m, k), np.float64)
+    idx = np.empty((m, k), np.int64)
+    none = np.zeros(1, np.int64)
+    args = (*_nodes(tree), queries, none, np.full(m, -1, np.int64), np.arange(m, dtype=np.int64), none,
+            np.ones((1, 1), np.bool_), False, float(r) * float(r), int(k))
+
+    def work(first: int, last: int) -> None:
+        _search(*args, first, last, dist2, idx)
+
+    if m:
+        run_row_ranges(work, m, min_rows=_MIN_ROWS_PER_THREAD)
+    return dist2, idx
+
+
+def _nodes(tree: KDTree) -> tuple:
+    return (tree.points, tree.start, tree.stop, tree.left, tree.right, tree.split_dim, tree.split_value,
+            tree.lower, tree.upper, tree.order)

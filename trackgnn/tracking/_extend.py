@@ -11,8 +11,8 @@ hits within ``search_radius`` of an intersection whose distances to the track's 
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
+from trackgnn.graph._kdtree import build_tree, nearest_points
 from trackgnn.tracking._crossing_kernel import helix_crossings
 from trackgnn.tracking._labels import best_per_key
 from trackgnn.tracking._stitch import _helix_fits, fit_rms, helix_residuals
@@ -77,9 +77,9 @@ def extend_tracks(labels: np.ndarray, positions: np.ndarray, *, min_hits: int = 
     if track.size == 0:
         return out
     k = min(_CANDIDATES, free.size)
-    dist, nearest = cKDTree(pos[free]).query(points, k=k, distance_upper_bound=search_radius, workers=-1)
-    found = np.isfinite(dist.reshape(len(points), k))
-    hit = free[nearest.reshape(len(points), k)[found]]
+    _, nearest = nearest_points(build_tree(pos[free]), points, search_radius, k)
+    found = nearest >= 0
+    hit = free[nearest[found]]
     track = np.broadcast_to(track[:, None], found.shape)[found]
     d_xy, d_sz = helix_residuals(fit, track, pos[hit])
     ok = (d_xy <= max_dist_xy) & (d_sz <= max_dist_sz)

@@ -14,8 +14,8 @@ predicted point; after ``max_misses`` holes in a row it stops.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 
+from trackgnn.graph._kdtree import build_tree, nearest_points
 from trackgnn.tracking._crossing_kernel import next_crossings
 from trackgnn.tracking._labels import best_per_key, order_by_group
 from trackgnn.tracking._surfaces import DetectorSurfaces, detector_surfaces
@@ -128,7 +128,7 @@ def follow_tracks(labels: np.ndarray, positions: np.ndarray, *, min_hits: int = 
     misses = np.zeros(track.size, np.int64)
     active = np.ones(track.size, dtype=bool)
     taken = np.zeros(free.size, dtype=bool)
-    tree = cKDTree(positions[free])
+    tree = build_tree(positions[free])
     k = min(_CANDIDATES, free.size)
     for _ in range(max_steps):
         rows = np.flatnonzero(active)
@@ -143,8 +143,8 @@ def follow_tracks(labels: np.ndarray, positions: np.ndarray, *, min_hits: int = 
         if rows.size == 0:
             break
         tolerance = window + window_slope * step
-        dist, near = tree.query(predicted, k=k, distance_upper_bound=float(tolerance.max()))
-        dist, near = dist.reshape(rows.size, k), np.minimum(near.reshape(rows.size, k), free.size - 1)
+        dist, near = nearest_points(tree, predicted, float(tolerance.max()), k)
+        dist, near = np.sqrt(dist), np.maximum(near, 0)  # pads: inf distance
         ok = np.isfinite(dist) & (dist <= tolerance[:, None]) & ~taken[near]
         found = ok.any(axis=1)
         best = np.argmax(ok, axis=1)
