@@ -75,10 +75,18 @@ class EdgeFilterNet(nn.Module):
 
 def edge_scores(model: nn.Module, x: Tensor, edge_index: Tensor, edge_attr: Tensor,
                 chunk_size: int = 500_000) -> Tensor:
-    """Sigmoid scores of all edges, evaluated in chunks so memory stays bounded."""
+    """Sigmoid scores of all edges, evaluated in chunks of ``chunk_size`` edges so memory stays
+    bounded; the inference path (:func:`~trackgnn.models.inference_ready`) bounds its memory by
+    chunks of rows itself and runs once, projecting the hits' features once, not once per chunk."""
+    from trackgnn.models import inference_ready
+
+    if inference_ready(model):
+        chunk_size = max(1, edge_index.shape[1])
     parts = [torch.sigmoid(model(x, edge_index[:, s:s + chunk_size], edge_attr[s:s + chunk_size]))
              for s in range(0, edge_index.shape[1], chunk_size)]
-    return torch.cat(parts) if parts else torch.zeros(0, device=x.device)
+    if not parts:
+        return torch.zeros(0, device=x.device)
+    return parts[0] if len(parts) == 1 else torch.cat(parts)
 
 
 def select_edges(data, keep: Tensor):
