@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackgnn.graph._backends import _BLOCK_BYTES, _chunks, resolved_backend_name
+from trackgnn.graph._backends import _as_numpy, _block_rows, _chunks, resolved_backend_name
 from trackgnn.graph._layer_map import PairFilter
 
 __all__ = ["ALLOWED_SEARCH_BACKENDS", "allowed_backend_name", "allowed_neighbours"]
@@ -58,19 +58,18 @@ def allowed_neighbours(x, r: float, k: int, pair_filter: PairFilter | None, back
     if r <= 0 or k < 1:
         raise ValueError(f"radius must be > 0 and k >= 1, got r={r}, k={k}")
     name = allowed_backend_name(backend, device)
-    points = x.detach().cpu().numpy() if hasattr(x, "detach") and name == "kdtree" else x
-    n = len(points)
+    n = len(x)
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     k = min(k, max(n - 1, 1))
     if name == "kdtree":
         from trackgnn.graph._kdtree import allowed_knn, build_tree
 
-        tree = build_tree(np.asarray(points, dtype=np.float32))
+        tree = build_tree(_as_numpy(x))  # float32, as every backend searches
         rows, table = (None, None) if pair_filter is None else (pair_filter.rows, pair_filter.table)
         _, idx = allowed_knn(tree, r, k, rows, table)
     else:
-        idx = _masked_brute_force(points, r, k, pair_filter, chunk_size, device)
+        idx = _masked_brute_force(x, r, k, pair_filter, chunk_size, device)
     found = idx >= 0
     return np.repeat(np.arange(n, dtype=np.int64), found.sum(axis=1)), idx[found]
 
@@ -83,13 +82,11 @@ def _masked_brute_force(x, r: float, k: int, pair_filter: PairFilter | None, chu
 
     points = torch.as_tensor(x, dtype=torch.float32).to(device)
     n = points.shape[0]
-    budget = max(1, _BLOCK_BYTES // (4 * n))
-    chunk_size = min(chunk_size, budget) if chunk_size else budget
     if pair_filter is not None:
         rows = torch.as_tensor(pair_filter.rows, device=points.device)
         table = torch.as_tensor(pair_filter.table, device=points.device)
     out = np.empty((n, k), np.int64)
-    for start, stop in _chunks(n, chunk_size):
+    for start, stop in _chunks(n, _block_rows(n, chunk_size)):
         dist = torch.cdist(points[start:stop], points)
         block = torch.arange(start, stop, device=points.device)
         dist[block - start, block] = torch.inf

@@ -92,6 +92,13 @@ def _select_reference(block: NeighbourBlock, r: float, k: int) -> tuple[np.ndarr
     return block.queries[rows], idx[rows, cols]
 
 
+def _block_rows(n: int, chunk_size: int | None) -> int:
+    """Query rows per block of an (rows, ``n``) float32 distance matrix: ``chunk_size`` or fewer, so
+    that one block stays under :data:`_BLOCK_BYTES`."""
+    budget = max(1, _BLOCK_BYTES // (4 * max(n, 1)))
+    return min(chunk_size, budget) if chunk_size else budget
+
+
 def _chunks(n: int, chunk_size: int | None) -> Iterator[tuple[int, int]]:
     step = n if not chunk_size else max(1, int(chunk_size))
     for start in range(0, n, step):
@@ -194,9 +201,7 @@ def torch_blocked(x, r: float, kk: int, chunk_size: int | None = None, device: s
 
     points = torch.as_tensor(x, dtype=torch.float32).to(device)
     n = points.shape[0]
-    budget = max(1, _BLOCK_BYTES // (4 * max(n, 1)))
-    chunk_size = min(chunk_size, budget) if chunk_size else budget
-    for start, stop in _chunks(n, chunk_size):
+    for start, stop in _chunks(n, _block_rows(n, chunk_size)):
         dist = torch.cdist(points[start:stop], points)
         d, idx = torch.topk(dist, kk, dim=1, largest=False, sorted=True)
         yield NeighbourBlock(np.arange(start, stop), (d * d).cpu().numpy(), idx.cpu().numpy(), n, True)

@@ -74,13 +74,14 @@ def radius_graph(embedding, order_key, r: float, k: int, backend: str = "faiss",
     import torch
 
     key = order_key.cpu().numpy() if torch.is_tensor(order_key) else np.asarray(order_key)
-    if search_k == "all" and fused and (keep is None or isinstance(keep, PairFilter)):
+    compiled = fused and (keep is None or isinstance(keep, PairFilter))
+    if search_k == "all" and compiled:
         src, dst = allowed_neighbours(embedding, r, k, keep, backend=backend, chunk_size=chunk_size, device=device)
         return torch.from_numpy(oriented_unique_edges(src, dst, key))
     if search_k == "all":
         search_k = max(len(embedding) - 1, 1)  # the reference: every point searched, then filtered
     search = k if keep is None else max(k, search_k or k)
-    if fused and (keep is None or isinstance(keep, PairFilter)):
+    if compiled:
         src, dst = knn_within_radius(embedding, r, k, backend=backend, chunk_size=chunk_size,
                                      device=device, search_k=search, pair_filter=keep)
         return torch.from_numpy(oriented_unique_edges(src, dst, key))

@@ -271,23 +271,12 @@ def allowed_knn(tree: KDTree, r: float, k: int, rows: np.ndarray | None = None, 
     (dist2, idx) : ndarrays of shape (n, k)
         Squared distances (inf pads) and original point indices (-1 pads), row ``i`` for point ``i``.
     """
-    from trackgnn.models._row_threads import run_row_ranges
-
     n = len(tree.order)
     filtered = rows is not None and table is not None
     tree_rows = np.asarray(rows, np.int64)[tree.order] if filtered else np.zeros(1, np.int64)
     table = np.asarray(table, np.bool_) if filtered else np.ones((1, 1), np.bool_)
-    dist2 = np.empty((n, k), np.float64)
-    idx = np.empty((n, k), np.int64)
     self_rows = np.arange(n, dtype=np.int64)  # the tree's own points, in leaf order: each skips itself
-    args = (*_nodes(tree), tree.points, tree_rows, self_rows, tree.order, tree_rows, table, filtered,
-            float(r) * float(r), int(k))
-
-    def work(first: int, last: int) -> None:  # rows order[first:last]: disjoint between threads
-        _search(*args, first, last, dist2, idx)
-
-    run_row_ranges(work, n, min_rows=_MIN_ROWS_PER_THREAD)
-    return dist2, idx
+    return _run_search(tree, tree.points, tree_rows, self_rows, tree.order, tree_rows, table, filtered, r, k)
 
 
 def nearest_points(tree: KDTree, queries: np.ndarray, r: float, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -307,15 +296,25 @@ def nearest_points(tree: KDTree, queries: np.ndarray, r: float, k: int) -> tuple
     (dist2, idx) : ndarrays of shape (m, k)
         Squared distances (inf pads) and original point indices (-1 pads).
     """
+    queries = np.ascontiguousarray(queries, dtype=np.float64).reshape(-1, tree.points.shape[1])
+    m = len(queries)
+    none = np.zeros(1, np.int64)
+    return _run_search(tree, queries, none, np.full(m, -1, np.int64), np.arange(m, dtype=np.int64), none,
+                       np.ones((1, 1), np.bool_), False, r, k)
+
+
+def _run_search(tree: KDTree, queries: np.ndarray, query_rows: np.ndarray, skip: np.ndarray, out_rows: np.ndarray,
+                rows: np.ndarray, table: np.ndarray, filtered: bool, r: float, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_search` over every query, ranges of queries on worker threads (each writes its own
+    ``out_rows``); returns the (m, k) squared distances and indices."""
     from trackgnn.models._row_threads import run_row_ranges
 
-    queries = np.ascontiguousarray(queries, dtype=np.float64).reshape(-1, tree.points.shape[1])
     m = len(queries)
     dist2 = np.empty((m, k), np.float64)
     idx = np.empty((m, k), np.int64)
-    none = np.zeros(1, np.int64)
-    args = (*_nodes(tree), queries, none, np.full(m, -1, np.int64), np.arange(m, dtype=np.int64), none,
-            np.ones((1, 1), np.bool_), False, float(r) * float(r), int(k))
+    args = (tree.points, tree.start, tree.stop, tree.left, tree.right, tree.split_dim, tree.split_value,
+            tree.lower, tree.upper, tree.order, queries, query_rows, skip, out_rows, rows, table, filtered,
+            float(r) * float(r), int(k))
 
     def work(first: int, last: int) -> None:
         _search(*args, first, last, dist2, idx)
@@ -323,8 +322,3 @@ def nearest_points(tree: KDTree, queries: np.ndarray, r: float, k: int) -> tuple
     if m:
         run_row_ranges(work, m, min_rows=_MIN_ROWS_PER_THREAD)
     return dist2, idx
-
-
-def _nodes(tree: KDTree) -> tuple:
-    return (tree.points, tree.start, tree.stop, tree.left, tree.right, tree.split_dim, tree.split_value,
-            tree.lower, tree.upper, tree.order)

@@ -140,11 +140,11 @@ class InteractionGNN(nn.Module):
         inputs += [GatheredInput(edge_attr)] if self.edge_features else []
         e = gathered_mlp(self.edge_encoder, inputs, edge_index.shape[1])
         adjacency = Adjacency(edge_index, x.shape[0])
-        node_input = None  # one buffer for every iteration's node-update input
+        # one buffer for every iteration's node-update input (the convolutions share their widths)
+        node_input = (torch.empty((x.shape[0], self.convs[0].node_mlp.in_channels), dtype=torch.float32)
+                      if len(self.convs) else None)
         for k in range(self.num_iterations):
             conv = self.convs[0 if self.share_weights else k]
-            if node_input is None or node_input.shape[1] != conv.node_mlp.in_channels:
-                node_input = torch.empty((x.shape[0], conv.node_mlp.in_channels), dtype=torch.float32)
             h, e = conv.infer(h, edge_index, e, adjacency, in_place=True, node_input=node_input)  # h, e: ours
         return h, e
 
