@@ -66,6 +66,17 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, out
 
 
+def _interleaved(runs: dict[str, Callable[[], Any]], repeats: int) -> tuple[dict, dict, dict]:
+    """Each run ``repeats`` times, who goes first alternating: (median seconds, all seconds, last outputs) per run."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    edges: dict[str, Any] = {}
+    for rep in range(repeats):
+        for name in (list(runs) if rep % 2 == 0 else list(reversed(runs))):
+            seconds, edges[name] = _timed(runs[name])
+            times[name].append(seconds)
+    return {name: statistics.median(values) for name, values in times.items()}, times, edges
+
+
 def bench_event(data, graph, layer_pairs, repeats: int) -> dict:
     """Median seconds of the reference graph, the compiled graph and the bare neighbour search."""
     from trackgnn.embedding import embedding_graph
@@ -82,14 +93,7 @@ def bench_event(data, graph, layer_pairs, repeats: int) -> dict:
         "fused": lambda: embedding_graph(data.embedding, data, graph, "cpu", layer_pairs),
         "search": search,
     }
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    edges: dict[str, Any] = {}
-    for rep in range(repeats):
-        order = list(runs) if rep % 2 == 0 else list(reversed(runs))  # alternate who goes first
-        for name in order:
-            seconds, edges[name] = _timed(runs[name])
-            times[name].append(seconds)
-    med = {name: statistics.median(values) for name, values in times.items()}
+    med, times, edges = _interleaved(runs, repeats)
     return {
         "n_hits": int(data.embedding.shape[0]), "n_edges": int(edges["fused"].shape[1]),
         "identical": bool((edges["reference"].shape == edges["fused"].shape)
@@ -112,13 +116,7 @@ def bench_search_all(data, graph, layer_pairs, repeats: int, baseline_k: int) ->
         "baseline": lambda: embedding_graph(data.embedding, data, baseline, "cpu", layer_pairs),
         "all": lambda: embedding_graph(data.embedding, data, graph, "cpu", layer_pairs),
     }
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    edges: dict[str, Any] = {}
-    for rep in range(repeats):
-        for name in (list(runs) if rep % 2 == 0 else list(reversed(runs))):
-            seconds, edges[name] = _timed(runs[name])
-            times[name].append(seconds)
-    med = {name: statistics.median(values) for name, values in times.items()}
+    med, times, edges = _interleaved(runs, repeats)
     codes = {name: set((e[0].numpy() * data.embedding.shape[0] + e[1].numpy()).tolist()) for name, e in edges.items()}
     return {
         "n_hits": int(data.embedding.shape[0]), "baseline_edges": len(codes["baseline"]), "all_edges": len(codes["all"]),
