@@ -270,3 +270,27 @@ def test_hard_cut_mode_says_so_on_every_table(evaluated, tmp_path):
                if line.startswith(("Evaluated", "Edges after", "Tracks:", "Fake rate", "TrackML score", "Time per"))]
     assert len(headers) == 6 and all(HARD_CUT_NOTE.strip() in line for line in headers)
     assert json.loads((tmp_path / "hc" / "metrics.json").read_text())["hard_cuts"] is True
+
+
+def test_truth_gnn_diagnosis_scores_with_the_truth_in_the_gnn_and_says_so(evaluated, tmp_path):
+    """``--truth-gnn``: every pass's GNN scores are the truth (its kept edges are exactly the truth
+    edges of its input graph), the tracks score at least what the trained GNN's do, every table
+    says so, and the honest evaluation's outputs are left alone."""
+    from trackgnn.cli._evaluate import TRUTH_GNN_NOTE
+
+    root, gnn, out = evaluated
+    honest = json.loads((out / "metrics.json").read_text())
+    code, printed, err = _run(["evaluate", "--config", gnn, "--truth-gnn", "--no-progress"])
+    assert code == 0, err
+    headers = [line for line in printed.splitlines()
+               if line.startswith(("Evaluated", "Edges after", "Score weight", "Tracks:", "Fake rate",
+                                   "TrackML score", "Time per"))]
+    assert len(headers) == 7 and all(TRUTH_GNN_NOTE.strip() in line for line in headers)
+    diagnosis = json.loads((root / "runs" / "gnn" / "evaluation_truth_gnn" / "metrics.json").read_text())
+    assert diagnosis["truth_gnn"] is True and honest["truth_gnn"] is False
+    assert json.loads((out / "metrics.json").read_text()) == honest
+    edges = diagnosis["edges"]
+    assert edges["gnn"]["overall"]["purity"] == 1.0
+    assert edges["gnn"]["overall"]["efficiency"] == edges["filter"]["overall"]["efficiency"]
+    assert edges["gnn"]["overall"]["efficiency"] < 1.0  # the filter's losses stay lost
+    assert diagnosis["trackml_score"]["mean"] > honest["trackml_score"]["mean"]

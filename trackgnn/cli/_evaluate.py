@@ -11,10 +11,12 @@ import numpy as np
 from trackgnn.cli._options import chain_run_options
 from trackgnn.ratios import percent
 
-__all__ = ["HARD_CUT_NOTE", "evaluate", "format_report"]
+__all__ = ["HARD_CUT_NOTE", "TRUTH_GNN_NOTE", "evaluate", "format_report"]
 
 #: Said on every table of a run whose hits were selected with the truth (``--hard-cuts``).
 HARD_CUT_NOTE = " [HARD CUTS: truth removed hits before the chain]"
+#: Said on every table of a run whose GNN scores were the truth's (``--truth-gnn``).
+TRUTH_GNN_NOTE = " [TRUTH GNN: the truth replaced the GNN's scores; a diagnosis, not a result]"
 
 
 def _pct(value) -> str:
@@ -56,10 +58,14 @@ def _budget_rows(budget: dict, score_cut: float, mode: str) -> list[str]:
 
 def format_report(report, score_cut: float) -> str:
     """The evaluation table (edges per stage, tracks per selection and bin, score, timing)."""
-    mode = HARD_CUT_NOTE if report.hard_cuts else ""
-    lines = [f"Evaluated {len(report.events)} events"
-             + (f" {HARD_CUT_NOTE}; score over all hits" if report.hard_cuts
-                else " (complete events: the chain saw every hit and no truth; truth used only to score)")]
+    mode = (HARD_CUT_NOTE if report.hard_cuts else "") + (TRUTH_GNN_NOTE if report.truth_gnn else "")
+    if report.hard_cuts:
+        seen = f"{mode}; score over all hits"
+    elif report.truth_gnn:
+        seen = f"{mode}; every hit, scored over all hits"
+    else:
+        seen = " (complete events: the chain saw every hit and no truth; truth used only to score)"
+    lines = [f"Evaluated {len(report.events)} events" + seen]
     lines.append("")
     lines.append("Edges after each stage (efficiency: truth edges kept / all truth edges; purity: same-particle)"
                  + mode)
@@ -119,16 +125,20 @@ def format_report(report, score_cut: float) -> str:
 @click.option("--checkpoint-dir", default=None, type=click.Path(file_okay=False),
               help="Read checkpoints from DIR/<stage>/best.pt instead of each stage_dir.")
 @click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
-              help="Output directory. Default: <gnn stage_dir>/evaluation.")
+              help="Output directory. Default: <gnn stage_dir>/evaluation (evaluation_truth_gnn with --truth-gnn).")
 @click.option("--events", "n_events", default=None, type=click.IntRange(min=1), help="Evaluate at most N events.")
 @click.option("--hard-cuts/--all-hits", default=False, show_default=True,
               help="Benchmark mode: the truth removes the hits failing the first stage's hard cuts before "
                    "the chain runs (every table says so). Default: every hit, no truth in the chain.")
+@click.option("--truth-gnn", is_flag=True, default=False,
+              help="Diagnosis: the truth replaces the GNN's edge and triplet scores (1 for consecutive hits of "
+                   "one particle, else 0) in every pass, so the score is what the embedding, filter and track "
+                   "building reach around a perfect GNN (every table says so). Not a result.")
 @click.option("--min-track-hits", default=3, show_default=True, type=click.IntRange(min=1),
               help="Shortest track counted in efficiency, fake and duplicate rates.")
 @chain_run_options
-def evaluate(config_path, data_dir, checkpoint_dir, out_dir, n_events, hard_cuts, min_track_hits, device, precision,
-             progress) -> None:
+def evaluate(config_path, data_dir, checkpoint_dir, out_dir, n_events, hard_cuts, truth_gnn, min_track_hits, device,
+             precision, progress) -> None:
     """Run the whole chain on held-out events and report edge, track and timing metrics.
 
     Prints a table; writes metrics.json, PNG plots (efficiency vs pT and eta, fake and duplicate
@@ -149,7 +159,8 @@ def evaluate(config_path, data_dir, checkpoint_dir, out_dir, n_events, hard_cuts
     else:
         raw_dir, ids = Path(data_dir), None
     events = iter_raw_events(raw_dir, ids, need_truth=True)
-    out = Path(out_dir) if out_dir is not None else Path(chain.config.stage_dir) / "evaluation"
+    default_out = "evaluation_truth_gnn" if truth_gnn else "evaluation"  # a diagnosis never overwrites results
+    out = Path(out_dir) if out_dir is not None else Path(chain.config.stage_dir) / default_out
     displayed: list[int] = []
     bar = tqdm(desc="evaluate", unit="event", total=len(ids) if ids is not None else None, disable=not progress)
 
@@ -168,8 +179,8 @@ def evaluate(config_path, data_dir, checkpoint_dir, out_dir, n_events, hard_cuts
                 return
             yield event
 
-    report = evaluate_chain(chain, limited(), hard_cuts=hard_cuts, min_track_hits=min_track_hits,
-                            on_event=on_event)
+    report = evaluate_chain(chain, limited(), hard_cuts=hard_cuts, truth_gnn=truth_gnn,
+                            min_track_hits=min_track_hits, on_event=on_event)
     bar.close()
     if not report.events:
         click.echo("no events evaluated")

@@ -4,7 +4,7 @@
 from trackgnn.pipeline._bootstrap import ensure_upstream, upstream_configs
 from trackgnn.pipeline._chain import PRECISIONS, SECOND_PASS_PREFIX, ChainResult, InferenceChain
 from trackgnn.pipeline._consistency import EDGE_FEATURE_PRODUCERS, check_chain
-from trackgnn.pipeline._evaluate import SELECTIONS, EvaluationReport, evaluate_chain, hard_cut_hits
+from trackgnn.pipeline._evaluate import SELECTIONS, EvaluationReport, evaluate_chain, hard_cut_hits, truth_gnn_hook
 from trackgnn.pipeline._events import default_test_events, iter_raw_events
 from trackgnn.pipeline._reconstruct import reconstruct_events
 
@@ -23,5 +23,6 @@ __all__ = [
     "hard_cut_hits",
     "iter_raw_events",
     "reconstruct_events",
+    "truth_gnn_hook",
     "upstream_configs",
 ]

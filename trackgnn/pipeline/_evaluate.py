@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
 from trackgnn.pipeline._chain import ChainResult, InferenceChain
 
+if TYPE_CHECKING:
+    from trackgnn.stages import StepHook
+
 __all__ = ["FAKE_TRACK_LENGTHS", "SELECTIONS", "EvaluationReport", "evaluate_chain", "hard_cut_hits", "hard_cut_rows",
-           "truth_graph"]
+           "truth_gnn_hook", "truth_graph"]
 
 #: Particle selections of the track metrics: name → keyword arguments of ``reconstructable``.
 SELECTIONS: dict[str, dict[str, Any]] = {
@@ -41,6 +44,9 @@ class EvaluationReport:
     hard_cuts : bool
         Whether the truth removed hits before the chain ran (the first stage's hard cuts: an
         explicit, non-default mode for comparing with published pT > 1 GeV benchmarks).
+    truth_gnn : bool
+        Whether the truth replaced the GNN's edge and triplet scores (:func:`truth_gnn_hook`: a
+        diagnosis of what the stages around a perfect GNN reach, not a result).
     fakes : dict
         Shortest track length → :class:`trackgnn.evaluation.TrackingRates` over all tracks
         with at least that many hits (its fake rate is the one to read).
@@ -57,6 +63,7 @@ class EvaluationReport:
     rates: dict[str, Any] = field(default_factory=dict)
     seconds: dict[str, list[float]] = field(default_factory=dict)
     hard_cuts: bool = False
+    truth_gnn: bool = False
     min_track_hits: int = 3
     fakes: dict[int, Any] = field(default_factory=dict)
     budget: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -89,6 +96,7 @@ class EvaluationReport:
             "n_events": len(self.events),
             "events": self.events,
             "hard_cuts": self.hard_cuts,
+            "truth_gnn": self.truth_gnn,
             "min_track_hits": self.min_track_hits,
             "trackml_score": {"mean": self.mean_score, "per_event": self.scores},
             "edges": self.edges,
@@ -122,6 +130,43 @@ def truth_graph(hits, particles, truth):
             "track_edges": torch.from_numpy(edges)}
 
 
+def truth_gnn_hook(hits, particles, truth) -> "StepHook":
+    """Diagnosis only: a chain hook (:data:`~trackgnn.stages.StepHook`) that replaces the GNN's
+    scores, in every pass, by the truth of ``hits``' event.
+
+    After each ``gnn`` step, an edge scores 1 when it is a truth edge (consecutive hits of one
+    particle, :func:`trackgnn.processing.truth_edges`) and 0 otherwise, and a triplet 1 when both
+    its edges do (:func:`trackgnn.tracking.triplet_truth`); the track builder, its repair passes,
+    the selection and the second pass then run as usual.  The score this reaches is the ceiling of
+    the chain around a perfect GNN: what the embedding and filter let through and the track builder
+    makes of it.  The truth enters the chain here, so nothing measured with it is a result.
+    """
+    import torch
+
+    from trackgnn.stages import run_step
+    from trackgnn.tracking import triplet_truth
+
+    hit_id = hits["hit_id"].to_numpy().astype(np.int64)
+    size = int(hit_id.max()) + 1 if hit_id.size else 1
+    inner, outer = hit_id[truth_graph(hits, particles, truth)["track_edges"].numpy()]
+    truth_codes = np.unique(np.concatenate([inner * size + outer, outer * size + inner]))
+
+    def hook(step, item):
+        out = run_step(step, item)
+        if step.name.rpartition("_")[2] != "gnn" or out.edge_index.shape[1] == 0:
+            return out
+        ids = out.hit_id.numpy().astype(np.int64)
+        src, dst = ids[out.edge_index.numpy()]
+        true = torch.from_numpy(np.isin(src * size + dst, truth_codes))
+        out.edge_score = true.float()
+        out.edge_kept = true
+        if out.triplet_index.shape[1]:
+            out.triplet_score = triplet_truth(true, out.triplet_index).float()
+        return out
+
+    return hook
+
+
 def hard_cut_rows(hits, particles, truth, cuts) -> np.ndarray:
     """Rows of ``hits`` that pass ``cuts`` (decided with the truth)."""
     from types import SimpleNamespace
@@ -146,6 +191,7 @@ def evaluate_chain(
     events: Iterable[tuple],
     *,
     hard_cuts: bool = False,
+    truth_gnn: bool = False,
     min_track_hits: int = 3,
     on_event: Callable[[int, Any, ChainResult, Any], None] | None = None,
 ) -> EvaluationReport:
@@ -164,6 +210,9 @@ def evaluate_chain(
         hard cuts (e.g. pT < 1 GeV and noise), the chain runs on the rest, and the removed
         hits become single-hit tracks (the TrackML score still covers every hit).  Not what
         a user with hits alone can do; the report says so.
+    truth_gnn : bool
+        Diagnosis: the truth replaces the GNN's scores (:func:`truth_gnn_hook`) to measure the
+        ceiling of the stages around it; the report says so.
     min_track_hits : int
         Shortest track that counts in efficiency and duplicate rate
         (see :func:`trackgnn.evaluation.tracking_counts`).
@@ -183,7 +232,9 @@ def evaluate_chain(
     from trackgnn.graph import edge_counts, summarize_edge_counts
     from trackgnn.tracking import to_submission
 
-    report = EvaluationReport(hard_cuts=hard_cuts, min_track_hits=min_track_hits)
+    from trackgnn.stages import run_step
+
+    report = EvaluationReport(hard_cuts=hard_cuts, truth_gnn=truth_gnn, min_track_hits=min_track_hits)
     edge_totals: dict[str, Any] = {}
     counts: dict[Any, Any] = {}
     budget = ScoreBudget()
@@ -195,7 +246,8 @@ def evaluate_chain(
         rows, seen, seen_cells = np.arange(len(hits)), hits, cells
         if hard_cuts:
             rows, seen, seen_cells = hard_cut_hits(hits, cells, particles, truth, chain.hard_cuts)
-        result = chain.run(event_id, seen, seen_cells)
+        hook = truth_gnn_hook(seen, particles, truth) if truth_gnn else run_step
+        result = chain.run(event_id, seen, seen_cells, hook=hook)
         labels = np.full(len(hits), -1, dtype=np.int64)
         labels[rows] = result.labels
         result.labels = labels
