@@ -7,19 +7,19 @@ import math
 import torch
 
 from tests.gnn.conftest import filter_like_event, gnn_config
+from trackgnn.processing import random_sector
 from trackgnn.stages import load_stage_config
 
 
-def _task(tmp_path, sectors: int):
-    stage, config = load_stage_config(gnn_config(tmp_path, tmp_path, train_sectors=sectors))
-    return stage, config, stage.build_task(config)
+def _stage(tmp_path, sectors: int):
+    return load_stage_config(gnn_config(tmp_path, tmp_path, train_sectors=sectors))
 
 
 def test_a_sector_holds_the_hits_of_one_phi_window_and_only_their_edges(tmp_path):
-    stage, config, task = _task(tmp_path, 4)
+    stage, config = _stage(tmp_path, 4)
     event = stage.prepare_event(config, filter_like_event(1000, seed=5))
     generator = torch.Generator().manual_seed(0)
-    sector = task.sector(event, generator)
+    sector = random_sector(event, config.train_sectors, generator)
     assert 0.15 * event.num_nodes < sector.num_nodes < 0.35 * event.num_nodes
     phi = sector.phi.double()
     spread = torch.remainder(phi - phi[0] + math.pi, 2 * math.pi) - math.pi
@@ -32,9 +32,8 @@ def test_a_sector_holds_the_hits_of_one_phi_window_and_only_their_edges(tmp_path
     full = set(zip(event.hit_id[event.edge_index[0]].tolist(), event.hit_id[event.edge_index[1]].tolist()))
     assert set(zip(ids[sector.edge_index[0]].tolist(), ids[sector.edge_index[1]].tolist())) <= full
     # another draw, another sector; one sector is the whole event
-    assert not torch.equal(task.sector(event, generator).hit_id, sector.hit_id)
-    (tmp_path / "one").mkdir()
-    assert _task(tmp_path / "one", 1)[2].sector(event, generator) is event
+    assert not torch.equal(random_sector(event, 4, generator).hit_id, sector.hit_id)
+    assert random_sector(event, 1, generator) is event
 
 
 def test_training_on_sectors_still_learns(filter_outputs, tmp_path):

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from trackgnn.embedding._graph import GraphConfig
 from trackgnn.embedding._model import EmbeddingModelConfig
 from trackgnn.embedding._task import PairConfig
-from trackgnn.stages import EventDataModule, Stage, StageConfig, shallow_copy
+from trackgnn.stages import EventDataModule, Stage, StageConfig, check_train_sectors, shallow_copy
 
 __all__ = ["EmbeddingStageConfig", "EmbeddingStage"]
 
@@ -20,12 +20,22 @@ class EmbeddingStageConfig(StageConfig):
 
     ``input_dir`` is a raw TrackML directory; its first ``sum(data_split)`` events are
     preprocessed once into ``processed_dir`` and reused by later runs.
+
+    ``train_sectors``: each training step embeds the hits of one random azimuthal sector,
+    2π / ``train_sectors`` wide, of its event and draws its pairs there (the truth edges
+    inside it, hard negatives among its hits): that many times cheaper steps, so that many more
+    of them in the same time.  1: the whole event.  Validation and inference see whole events.
     """
 
     processed_dir: Path = Path("data/processed")
     model: EmbeddingModelConfig = field(default_factory=EmbeddingModelConfig)
     pairs: PairConfig = field(default_factory=PairConfig)
     graph: GraphConfig = field(default_factory=GraphConfig)
+    train_sectors: int = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_train_sectors(self.train_sectors)
 
 
 class EmbeddingStage(Stage):
@@ -91,7 +101,7 @@ class EmbeddingStage(Stage):
     def build_task(self, config: EmbeddingStageConfig):
         from trackgnn.embedding._task import EmbeddingTask
 
-        return EmbeddingTask(self.build_model(config), config.pairs, config.graph)
+        return EmbeddingTask(self.build_model(config), config.pairs, config.graph, config.train_sectors)
 
     def inference_steps(self, config: EmbeddingStageConfig, model, device: str) -> list[tuple[str, Callable]]:
         """``embedding`` (the network on every hit) then ``graph_building`` (radius graph, truth labels)."""

@@ -56,7 +56,8 @@ def hit_order_key(data) -> torch.Tensor:
 class EmbeddingTask:
     """:class:`trackgnn.training.TrainingTask` of the embedding stage.
 
-    Events need ``x`` (scaled features), ``track_edges``, ``particle_id``, ``pt``, ``r``, ``z``.
+    Events need ``x`` (scaled features), ``track_edges``, ``particle_id``, ``pt``, ``r``, ``z``
+    (and ``phi`` when ``train_sectors`` > 1: each training step sees one random azimuthal sector).
     Validation builds the radius graph with ``graph`` settings and reports its edge
     efficiency, purity, their harmonic mean ``f1`` (the default monitor: efficiency
     alone would favour the earliest, least pure epochs) and mean degree.
@@ -65,10 +66,11 @@ class EmbeddingTask:
     metric_names = ("efficiency", "purity", "f1", "mean_degree")
     default_monitor = ("f1", "max")
 
-    def __init__(self, model: nn.Module, pairs: PairConfig, graph) -> None:
+    def __init__(self, model: nn.Module, pairs: PairConfig, graph, train_sectors: int = 1) -> None:
         self.model = model
         self.pairs = pairs
         self.graph = graph
+        self.train_sectors = train_sectors
 
     def learn_from_truth(self, events: Sequence) -> None:
         """Count the detector layer pairs of the training events' truth edges (the layer-pair map)."""
@@ -79,8 +81,10 @@ class EmbeddingTask:
 
     def training_step(self, model: nn.Module, event, generator: torch.Generator) -> torch.Tensor:
         from trackgnn.graph import edge_labels
+        from trackgnn.processing import random_sector
 
         device = next(self.model.parameters()).device
+        event = random_sector(event, self.train_sectors, generator)
         embedding = model(event.x.to(device))
         cfg = self.pairs
         pairs = sample_pairs(embedding.detach(), event.track_edges.to(device), cfg.points_per_batch,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from trackgnn.config import check_sizes
 from trackgnn.simulation import SimulationConfig
-from trackgnn.stages import StageConfig
+from trackgnn.stages import StageConfig, check_train_sectors
 
 __all__ = ["EDGE_FEATURES", "GNNModelConfig", "GNNStageConfig", "TrackBuildingConfig", "TrackQualityConfig",
            "TripletConfig"]
@@ -347,5 +347,4 @@ class GNNStageConfig(StageConfig):
                              f"{self.skip_weight}")
         if not 0 <= self.score_cut <= 1 or not 0 <= self.input_cut <= 1:
             raise ValueError(f"score_cut and input_cut must be in [0, 1], got {self.score_cut}, {self.input_cut}")
-        if not 1 <= self.train_sectors <= 64:
-            raise ValueError(f"train_sectors must be in [1, 64], got {self.train_sectors}")
+        check_train_sectors(self.train_sectors)

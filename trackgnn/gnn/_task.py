@@ -13,6 +13,7 @@ from trackgnn.geometry import hit_positions
 from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets
 from trackgnn.gnn._network import EdgeTripletNetwork, EdgeTripletOutput
 from trackgnn.graph import edge_loss_weights
+from trackgnn.processing import random_sector
 from trackgnn.ratios import ratio
 from trackgnn.tracking import triplet_truth
 
@@ -70,20 +71,9 @@ class GNNTask:
         return edge_loss, triplet_loss
 
     # ---------------------------------------------------------------- protocol
-    def sector(self, event, generator: torch.Generator):
-        """The hits of ``event`` in one random azimuthal sector (``train_sectors``) and their edges."""
-        from trackgnn.geometry import wrap_angle
-        from trackgnn.processing import subset_nodes
-
-        n = self.config.train_sectors
-        if n <= 1:
-            return event
-        centre = (torch.rand(1, generator=generator).item() * 2 - 1) * math.pi
-        return subset_nodes(event, wrap_angle(event.phi.double() - centre).abs() < math.pi / n)
-
     def training_step(self, model: nn.Module, event, generator: torch.Generator) -> Tensor:
         device = next(self.model.parameters()).device
-        event = self.sector(event, generator)
+        event = random_sector(event, self.config.train_sectors, generator)
         out = model(**self.inputs(event, device), max_triplets=self.config.triplets.max_triplets,
                     generator=generator)
         edge_loss, triplet_loss = self.losses(out, event)

@@ -108,3 +108,22 @@ def subset_nodes(data, keep):
             out[key] = value
     out.num_nodes = int(keep.sum())
     return out
+
+
+def random_sector(data, n_sectors: int, generator):
+    """The hits of ``data`` in one random azimuthal sector, 2π / ``n_sectors`` wide, and the
+    edges inside it (:func:`subset_nodes`); ``n_sectors`` 1 returns ``data`` itself.
+
+    The sector's centre is uniform in φ (one draw from ``generator``), so every hit is seen
+    equally often over many draws.  Needs ``data.phi``.
+    """
+    import math
+
+    import torch
+
+    from trackgnn.geometry import wrap_angle
+
+    if n_sectors <= 1:
+        return data
+    centre = (torch.rand(1, generator=generator).item() * 2 - 1) * math.pi
+    return subset_nodes(data, wrap_angle(data.phi.double() - centre).abs() < math.pi / n_sectors)

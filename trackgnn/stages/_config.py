@@ -8,10 +8,16 @@ from pathlib import Path
 from trackgnn.processing import CELL_FEATURES, HIT_FEATURES, HardCuts
 from trackgnn.training import TrainingConfig
 
-__all__ = ["StageConfig", "NODE_FEATURES"]
+__all__ = ["StageConfig", "NODE_FEATURES", "check_train_sectors"]
 
 #: Per-hit features a config may name in ``node_features``.
 NODE_FEATURES: tuple[str, ...] = HIT_FEATURES + CELL_FEATURES + ("x", "y", "cos_phi", "sin_phi")
+
+
+def check_train_sectors(value: int) -> None:
+    """``train_sectors`` of the stages that train on azimuthal sectors (embedding, GNN): 1-64."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
+        raise ValueError(f"train_sectors must be an integer in [1, 64], got {value!r}")
 
 
 @dataclass
