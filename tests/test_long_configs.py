@@ -49,6 +49,7 @@ def test_long_configs_differ_from_the_defaults_only_where_documented():
         "train_sectors": (None, 8),
         "graph.r": (0.06, 0.08),
         "training.val_every": (None, 16),
+        "training.monitor": ("f1", "efficiency"),
     }
     assert _differences(read("filter.yaml"), read("long", "filter.yaml")) == {
         "input_dir": ("runs/embedding", "runs/long/embedding"),
