@@ -130,34 +130,39 @@ def truth_graph(hits, particles, truth):
             "track_edges": torch.from_numpy(edges)}
 
 
-def truth_gnn_hook(hits, particles, truth) -> "StepHook":
+def truth_gnn_hook(hit_id: np.ndarray, track_edges) -> "StepHook":
     """Diagnosis only: a chain hook (:data:`~trackgnn.stages.StepHook`) that replaces the GNN's
-    scores, in every pass, by the truth of ``hits``' event.
+    scores, in every pass, by the truth of the event whose hits have ``hit_id``.
 
-    After each ``gnn`` step, an edge scores 1 when it is a truth edge (consecutive hits of one
-    particle, :func:`trackgnn.processing.truth_edges`) and 0 otherwise, and a triplet 1 when both
-    its edges do (:func:`trackgnn.tracking.triplet_truth`); the track builder, its repair passes,
-    the selection and the second pass then run as usual.  The score this reaches is the ceiling of
-    the chain around a perfect GNN: what the embedding and filter let through and the track builder
-    makes of it.  The truth enters the chain here, so nothing measured with it is a result.
+    ``track_edges`` (2, T) are the event's truth edges between rows of ``hit_id``
+    (:func:`truth_graph`).  After each ``gnn`` step, an edge scores 1 when it is a truth edge
+    (consecutive hits of one particle, :func:`trackgnn.graph.truth_edge_mask`) and 0 otherwise, and
+    a triplet 1 when both its edges do (:func:`trackgnn.tracking.triplet_truth`); the track builder,
+    its repair passes, the selection and the second pass then run as usual.  The score this reaches
+    is the ceiling of the chain around a perfect GNN: what the embedding and filter let through and
+    the track builder makes of it.  The truth enters the chain here, so nothing measured with it is
+    a result.
     """
     import torch
 
+    from trackgnn.graph import truth_edge_mask
     from trackgnn.stages import run_step
     from trackgnn.tracking import triplet_truth
 
-    hit_id = hits["hit_id"].to_numpy().astype(np.int64)
-    size = int(hit_id.max()) + 1 if hit_id.size else 1
-    inner, outer = hit_id[truth_graph(hits, particles, truth)["track_edges"].numpy()]
-    truth_codes = np.unique(np.concatenate([inner * size + outer, outer * size + inner]))
+    hit_id = np.asarray(hit_id, np.int64)
+    truth_hits = hit_id[np.asarray(track_edges)]  # (2, T) hit ids: the passes index their own rows
+    row_of = np.full(int(hit_id.max()) + 1 if hit_id.size else 1, -1, np.int64)
 
     def hook(step, item):
         out = run_step(step, item)
         if step.name.rpartition("_")[2] != "gnn" or out.edge_index.shape[1] == 0:
             return out
-        ids = out.hit_id.numpy().astype(np.int64)
-        src, dst = ids[out.edge_index.numpy()]
-        true = torch.from_numpy(np.isin(src * size + dst, truth_codes))
+        ids = out.hit_id.numpy()
+        row_of[ids] = np.arange(ids.size)
+        ends = row_of[truth_hits]
+        row_of[ids] = -1
+        inside = torch.from_numpy(ends[:, (ends >= 0).all(axis=0)])
+        true = truth_edge_mask(out.edge_index, inside, int(out.num_nodes))[1]
         out.edge_score = true.float()
         out.edge_kept = true
         if out.triplet_index.shape[1]:
@@ -246,7 +251,8 @@ def evaluate_chain(
         rows, seen, seen_cells = np.arange(len(hits)), hits, cells
         if hard_cuts:
             rows, seen, seen_cells = hard_cut_hits(hits, cells, particles, truth, chain.hard_cuts)
-        hook = truth_gnn_hook(seen, particles, truth) if truth_gnn else run_step
+        labelled = truth_graph(seen, particles, truth) if truth_gnn else None  # scores too: computed once
+        hook = truth_gnn_hook(seen["hit_id"].to_numpy(), labelled["track_edges"]) if truth_gnn else run_step
         result = chain.run(event_id, seen, seen_cells, hook=hook)
         labels = np.full(len(hits), -1, dtype=np.int64)
         labels[rows] = result.labels
@@ -263,7 +269,8 @@ def evaluate_chain(
         everything = reconstructable(particle_table, min_hits=0)
         for length in FAKE_TRACK_LENGTHS:
             add(length, tracking_counts(tracks, particle_table, everything, min_track_hits=length, track_eta=eta))
-        labelled = truth_graph(seen, particles, truth) if result.graphs else None
+        if labelled is None and result.graphs:
+            labelled = truth_graph(seen, particles, truth)
         budget = budget + score_budget(weighted, particle_table,
                                        None if labelled is None else labelled["particle_id"].numpy(),
                                        result.graphs, tracks)
