@@ -98,12 +98,6 @@ def _first_linear(mlp: nn.Sequential) -> nn.Linear:
     return first
 
 
-def _project(table: Tensor, weight: Tensor) -> Tensor:
-    """``table @ weight.T`` in one product (autocast applies as to ``nn.Linear``): products by chunks
-    of rows joined by ``torch.cat`` wrote the full-size result twice (55 ms per full event)."""
-    return nn.functional.linear(table, weight)
-
-
 def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: int, *,
                  residual: Tensor | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                  out: Tensor | None = None) -> Tensor:
@@ -140,8 +134,9 @@ def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: in
         return out if residual is None else residual + out
     linear = _first_linear(mlp)
     weights = torch.split(linear.weight, [block.table.shape[1] for block in inputs], dim=1)
-    # a gathered block is projected per table row first: one small matmul instead of one per output row
-    blocks = [(block.table if block.index is None else _project(block.table, weight), block.index,
+    # a gathered block is projected per table row first: one small matmul instead of one per output row, in one
+    # product (autocast applies as to nn.Linear; products by chunks of rows joined by torch.cat wrote the result twice)
+    blocks = [(block.table if block.index is None else nn.functional.linear(block.table, weight), block.index,
                weight if block.index is None else None) for block, weight in zip(inputs, weights)]
     rest = list(mlp)[1:]
     if _kernels_apply(blocks, linear):
