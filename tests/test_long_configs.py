@@ -61,7 +61,7 @@ def test_long_configs_differ_from_the_defaults_only_where_documented():
     assert differences == {
         "upstream": (["configs/embedding.yaml", "configs/filter.yaml"],
                      ["configs/long/embedding.yaml", "configs/long/filter.yaml"]),
-        "model.hidden_channels": (32, 48),
+        "model.num_iterations": (5, 6),
         "input_dir": ("runs/filter", "runs/long/filter"),
         "stage_dir": ("runs/gnn", "runs/long/gnn"),
     }
