@@ -81,7 +81,10 @@ def _aggregate(values, order, ptr, codes, out, col0, arg):  # pragma: no cover -
 def _aggregate_sum_max(values, order, ptr, out, col0):  # pragma: no cover - compiled
     """:func:`_aggregate` for ``codes`` (sum, max) without recording: both reductions in one pass
     over each hit's rows, loops free of per-channel branches, so the compiler vectorises them
-    (the networks' default aggregation at inference; the same additions in the same order)."""
+    (the networks' default aggregation at inference; the same additions in the same order).
+    A generic kernel does not get there: hoisting the code tests out of the channel loops, or one
+    pass over the rows for any list of codes, both ran at the generic kernel's speed (18.7 vs 14.4 ms
+    for this one, 32 channels, a full event's graph, both directions)."""
     n_nodes = ptr.shape[0] - 1
     channels = values.shape[1]
     for node in prange(n_nodes):
