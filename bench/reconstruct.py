@@ -84,6 +84,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
+    if args.compare == "precision" and args.precision == "fp32":
+        parser.error("--precision fp32 with --compare precision would compare FP32 with itself: name another "
+                     "precision (bf16, fp16), or compare FP32 paths with --compare inference / kernels")
 
     from trackgnn.pipeline import InferenceChain
 

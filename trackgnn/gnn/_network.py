@@ -71,8 +71,9 @@ class EdgeTripletNetwork(nn.Module):
 
         ``max_triplets`` draws that many triplets at random (training memory bound).
         """
-        h, e = self.gnn.embed(x, edge_index, edge_attr)
-        edge_logits = self.gnn.classify(h, edge_index, e)
+        adjacency = None if inference_ready(self) else self.gnn.grouped(edge_index, x.shape[0])  # both share it
+        h, e = self.gnn.embed(x, edge_index, edge_attr, adjacency)
+        edge_logits = self.gnn.classify(h, edge_index, e, adjacency)
         empty = torch.zeros((2, 0), dtype=torch.long, device=edge_index.device)
         if self.triplet_head is None or pos is None:
             return EdgeTripletOutput(edge_logits, empty, edge_logits.new_zeros(0))

@@ -26,7 +26,7 @@ from torch import Tensor, nn
 from trackgnn.models._row_threads import chunked_rows
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "GatheredInput", "chunk_rows_for", "fast_inference", "fast_paths_enabled",
-           "gathered_forward", "gathered_mlp", "inference_ready", "row_kernels"]
+           "gathered_forward", "gathered_mlp", "inference_ready", "row_kernels", "split_first_layer"]
 
 #: Output rows per chunk: a (rows, 64) float32 activation is 2 MiB, about a core's L2.
 DEFAULT_CHUNK_ROWS: int = 8_192
@@ -38,10 +38,16 @@ def chunk_rows_for(width: int) -> int:
 
 
 class GatheredInput(NamedTuple):
-    """One block of an MLP's input: ``table[index]`` (or ``table`` itself, row by row, when ``index`` is None)."""
+    """One block of an MLP's input: ``table[index]`` (or ``table`` itself, row by row, when ``index`` is None).
+
+    ``grouping``: ``index`` grouped by value, ``(order, ptr)`` as :class:`~trackgnn.models._segment_aggregate.Adjacency`
+    holds a graph's sources and targets; training passes the gradient back through the gather with it (else
+    the gather groups ``index`` itself).
+    """
 
     table: Tensor
     index: Tensor | None = None
+    grouping: tuple | None = None
 
 
 _enabled = True
@@ -223,12 +229,46 @@ def _kernel_rows(blocks: list, linear: nn.Linear, rest: Sequence[nn.Module], n_r
     return chunked_rows(rows, n_rows, chunk_rows, out)
 
 
+def split_first_layer(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: int) -> Tensor:
+    """``mlp(torch.cat([t[i] for t, i in inputs], dim=1))`` with gradients, for training on the CPU:
+    the first linear layer split by block as in :func:`gathered_mlp`, without the concatenation.
+
+    A gathered block is projected per table row and the projection gathered when the table has fewer
+    rows than the output (a graph's hits for its edges: fewer products, a narrower gather), else
+    gathered and then projected.  The gathers pass their gradient back with the segment-sum kernel
+    (:func:`~trackgnn.models._segment_aggregate.gather_rows`), grouped by ``GatheredInput.grouping``.
+    """
+    from trackgnn.models._segment_aggregate import gather_rows  # numba: imported when first needed
+
+    linear = _first_linear(mlp)
+    weights = torch.split(linear.weight, [block.table.shape[1] for block in inputs], dim=1)
+    z, bias = None, linear.bias
+    for block, weight in sorted(zip(inputs, weights), key=lambda pair: pair[0].index is not None):
+        if block.index is None:  # the bias joins the first direct product
+            term = nn.functional.linear(block.table, weight, bias)
+            bias = None
+        elif block.table.shape[0] < n_rows:
+            term = gather_rows(nn.functional.linear(block.table, weight), block.index, block.grouping)
+        else:
+            term = nn.functional.linear(gather_rows(block.table, block.index, block.grouping), weight)
+        z = term if z is None else z + term
+    if bias is not None:
+        z = z + bias
+    for module in list(mlp)[1:]:
+        z = module(z)
+    return z
+
+
 def gathered_forward(module: nn.Module, mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: int, *,
                      chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Tensor:
     """``mlp`` over the concatenated ``inputs``: :func:`gathered_mlp` (``chunk_rows`` per chunk) when
-    ``module`` (the network that owns ``mlp``) is :func:`inference_ready`, else the reference forward
-    that gathers each block (``table[index]``) and concatenates them."""
+    ``module`` (the network that owns ``mlp``) is :func:`inference_ready`; with gradients on the CPU,
+    :func:`split_first_layer` when a block is gathered; else (a GPU, :func:`fast_inference` disabled)
+    the reference forward that gathers each block (``table[index]``) and concatenates them."""
     if inference_ready(module):
         return gathered_mlp(mlp, inputs, n_rows, chunk_rows=chunk_rows)
+    if (_enabled and n_rows > 0 and any(block.index is not None for block in inputs)
+            and all(block.table.device.type == "cpu" for block in inputs)):
+        return split_first_layer(mlp, inputs, n_rows)
     return mlp(torch.cat([block.table if block.index is None else block.table[block.index] for block in inputs],
                          dim=-1))

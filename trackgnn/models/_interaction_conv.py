@@ -101,13 +101,21 @@ class InteractionNetworkConv(MessagePassing):
         """Return updated ``(x, edge_attr)``; an empty graph gives empty edges and ``φ_n([h, 0])``.
 
         ``adjacency`` (the graph grouped by :class:`~trackgnn.models._segment_aggregate.Adjacency`,
-        CPU tensors, :attr:`kernel_ready`) aggregates with the numba kernels, gradient included;
-        without it PyG's ``propagate`` does (any device, any aggregation).
+        CPU tensors, :attr:`kernel_ready`) aggregates with the numba kernels, gradient included, and
+        the edge update splits its first layer (:func:`~trackgnn.models.gathered_forward`: the hits
+        projected, then gathered); without it PyG's ``edge_updater`` and ``propagate`` do (any
+        device, any aggregation).
         """
-        edge_attr = edge_attr + self.edge_updater(edge_index, x=x, edge_attr=edge_attr)
         if adjacency is not None:
+            from trackgnn.models._gathered_mlp import GatheredInput, gathered_forward
+
+            src, dst = edge_index
+            inputs = [GatheredInput(x, dst, adjacency.incoming), GatheredInput(x, src, adjacency.outgoing),
+                      GatheredInput(edge_attr)]  # [x_i, x_j, e], as edge_update
+            edge_attr = edge_attr + gathered_forward(self, self.edge_mlp, inputs, edge_attr.shape[0])
             aggregated = adjacency.aggregate(edge_attr, self.aggr_names, self.direction == "both")
             return x + self.update(aggregated, x), edge_attr
+        edge_attr = edge_attr + self.edge_updater(edge_index, x=x, edge_attr=edge_attr)
         n = x.size(0)
         x = x + self.propagate(edge_index, x=x, edge_attr=edge_attr, size=(n, n))
         return x, edge_attr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -12,6 +12,9 @@ from trackgnn.models._gathered_mlp import (GatheredInput, fast_paths_enabled, ga
                                            inference_ready)
 from trackgnn.models._interaction_conv import InteractionNetworkConv
 from trackgnn.models._mlp import MLP
+
+if TYPE_CHECKING:
+    from trackgnn.models._segment_aggregate import Adjacency
 
 __all__ = ["InteractionGNN"]
 
@@ -102,22 +105,30 @@ class InteractionGNN(nn.Module):
         for module in (self.node_encoder, self.edge_encoder, *self.convs, self.edge_head):
             module.reset_parameters()
 
-    def embed(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """Latent node (N, hidden) and edge (E, hidden) features after all iterations."""
+    def grouped(self, edge_index: Tensor, num_nodes: int) -> "Adjacency | None":
+        """The graph grouped for the numba kernels (:class:`~trackgnn.models._segment_aggregate.Adjacency`)
+        when they compute this network (CPU, fast paths enabled, kernel aggregations), else None."""
+        if (edge_index.device.type != "cpu" or not fast_paths_enabled()
+                or not all(conv.kernel_ready for conv in self.convs)):
+            return None
+        from trackgnn.models._segment_aggregate import Adjacency  # numba: imported when first needed
+
+        return Adjacency(edge_index, num_nodes)
+
+    def embed(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None = None,
+              adjacency: "Adjacency | None" = None) -> tuple[Tensor, Tensor]:
+        """Latent node (N, hidden) and edge (E, hidden) features after all iterations.
+
+        ``adjacency``: :meth:`grouped` of this graph, when the caller has it (else grouped here)."""
         if self.edge_features and (edge_attr is None or edge_attr.shape[-1] != self.edge_features):
             got = None if edge_attr is None else tuple(edge_attr.shape)
             raise ValueError(f"{self.__class__.__name__}: expected edge_attr of width {self.edge_features}, got {got}")
         if self._inference_ready():
             return self._embed_inference(x, edge_index, edge_attr)
         h = self.node_encoder(x)
-        src, dst = edge_index
-        parts = [h[src], h[dst]] + ([edge_attr] if self.edge_features else [])
-        e = self.edge_encoder(torch.cat(parts, dim=-1))
-        adjacency = None
-        if x.device.type == "cpu" and fast_paths_enabled() and all(conv.kernel_ready for conv in self.convs):
-            from trackgnn.models._segment_aggregate import Adjacency  # numba: imported when first needed
-
-            adjacency = Adjacency(edge_index, x.shape[0])  # grouped once for every iteration
+        adjacency = adjacency if adjacency is not None else self.grouped(edge_index, x.shape[0])
+        inputs = self._edge_inputs(h, edge_index, edge_attr if self.edge_features else None, adjacency)
+        e = gathered_forward(self, self.edge_encoder, inputs, edge_index.shape[1])
         for k in range(self.num_iterations):
             conv = self.convs[0 if self.share_weights else k]
             if self.checkpointing and self.training and torch.is_grad_enabled():
@@ -135,9 +146,7 @@ class InteractionGNN(nn.Module):
         from trackgnn.models._segment_aggregate import Adjacency  # numba: imported when first needed
 
         h = gathered_mlp(self.node_encoder, [GatheredInput(x)], x.shape[0])
-        src, dst = edge_index
-        inputs = [GatheredInput(h, src), GatheredInput(h, dst)]
-        inputs += [GatheredInput(edge_attr)] if self.edge_features else []
+        inputs = self._edge_inputs(h, edge_index, edge_attr if self.edge_features else None, None)
         e = gathered_mlp(self.edge_encoder, inputs, edge_index.shape[1])
         adjacency = Adjacency(edge_index, x.shape[0])
         # one buffer for every iteration's node-update input (the convolutions share their widths)
@@ -148,16 +157,25 @@ class InteractionGNN(nn.Module):
             h, e = conv.infer(h, edge_index, e, adjacency, in_place=True, node_input=node_input)  # h, e: ours
         return h, e
 
-    def classify(self, h: Tensor, edge_index: Tensor, e: Tensor) -> Tensor:
-        """Edge logits (E,) from latent node and edge features."""
+    @staticmethod
+    def _edge_inputs(h: Tensor, edge_index: Tensor, edge_state: Tensor | None,
+                     adjacency: "Adjacency | None") -> list[GatheredInput]:
+        """``[h[src], h[dst], edge_state]`` as blocks, grouped by ``adjacency`` when there is one."""
         src, dst = edge_index
-        inputs = [GatheredInput(h, src), GatheredInput(h, dst), GatheredInput(e)]
+        outgoing, incoming = (None, None) if adjacency is None else (adjacency.outgoing, adjacency.incoming)
+        inputs = [GatheredInput(h, src, outgoing), GatheredInput(h, dst, incoming)]
+        return inputs + ([GatheredInput(edge_state)] if edge_state is not None else [])
+
+    def classify(self, h: Tensor, edge_index: Tensor, e: Tensor, adjacency: "Adjacency | None" = None) -> Tensor:
+        """Edge logits (E,) from latent node and edge features (``adjacency``: as in :meth:`embed`)."""
+        inputs = self._edge_inputs(h, edge_index, e, adjacency)
         return gathered_forward(self, self.edge_head, inputs, edge_index.shape[1]).squeeze(-1)
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None = None) -> Tensor:
         """Edge logits (E,); apply ``torch.sigmoid`` for scores in [0, 1]."""
-        h, e = self.embed(x, edge_index, edge_attr)
-        return self.classify(h, edge_index, e)
+        adjacency = None if self._inference_ready() else self.grouped(edge_index, x.shape[0])
+        h, e = self.embed(x, edge_index, edge_attr, adjacency)
+        return self.classify(h, edge_index, e, adjacency)
 
     def __repr__(self) -> str:
         conv = self.convs[0] if len(self.convs) else "none"

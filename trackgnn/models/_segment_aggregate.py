@@ -18,7 +18,7 @@ import torch
 from numba import njit, prange
 from torch import Tensor
 
-__all__ = ["KERNEL_AGGREGATIONS", "Adjacency"]
+__all__ = ["KERNEL_AGGREGATIONS", "Adjacency", "Grouping", "gather_rows"]
 
 #: Aggregations :meth:`Adjacency.aggregate` computes, and their kernel codes.
 KERNEL_AGGREGATIONS: dict[str, int] = {"sum": 0, "mean": 1, "max": 2, "min": 3}
@@ -142,6 +142,41 @@ def _grouped(index: Tensor, num_nodes: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 _NO_ARG = np.zeros((0, 0, 0), dtype=np.int32)
+_SUM = np.array([KERNEL_AGGREGATIONS["sum"]], dtype=np.int64)
+
+Grouping = tuple[np.ndarray, np.ndarray]
+
+
+class _GatherRows(torch.autograd.Function):
+    """``table[index]`` whose backward sums each table row's gradient over its block of a grouping
+    of ``index`` (:func:`_grouped`) with the sum kernel: one parallel pass in a fixed order, where
+    torch's backward scatters (``index_add_``; under deterministic algorithms ``index_put_`` sorts
+    the index first, at every step)."""
+
+    @staticmethod
+    def forward(ctx, table: Tensor, index: Tensor, grouping: Grouping | None) -> Tensor:
+        ctx.state = (index, grouping, table.shape[0], table.dtype)
+        return table.index_select(0, index)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_out: Tensor):
+        index, grouping, n_rows, dtype = ctx.state
+        order, ptr = grouping if grouping is not None else _grouped(index, n_rows)
+        grad = np.empty((n_rows, grad_out.shape[1]), dtype=np.float32)
+        _aggregate(grad_out.float().contiguous().numpy(), order, ptr, _SUM, grad, 0, _NO_ARG)
+        return torch.from_numpy(grad).to(dtype), None, None
+
+
+def gather_rows(table: Tensor, index: Tensor, grouping: Grouping | None = None) -> Tensor:
+    """``table.index_select(0, index)`` (CPU) with the kernel's backward when ``table`` needs a gradient.
+
+    ``grouping``: ``index`` grouped by value (:attr:`Adjacency.incoming` / :attr:`Adjacency.outgoing`
+    for a graph's targets / sources), else grouped in the backward.
+    """
+    if not (table.requires_grad and torch.is_grad_enabled()):
+        return table.index_select(0, index)
+    return _GatherRows.apply(table, index, grouping)
 
 
 class _SegmentAggregation(torch.autograd.Function):
