@@ -1,5 +1,6 @@
-"""The long config set (configs/long/): valid stage configs wired to each other, and equal to the default configs
-except for the settings its headers name, so that it follows every other change of the defaults."""
+"""The long config (configs/long/gnn.yaml): a valid GNN stage config on the default chain's embedding and filter,
+equal to the default GNN config except for the settings its header names, so that it follows every other change of
+the defaults."""
 
 from __future__ import annotations
 
@@ -24,44 +25,21 @@ def _differences(default: dict, long: dict, prefix: str = "") -> dict[str, tuple
     return out
 
 
-def test_long_configs_load_and_feed_each_other():
-    _, embedding = load_stage_config(CONFIGS / "long" / "embedding.yaml")
-    _, filter_ = load_stage_config(CONFIGS / "long" / "filter.yaml")
+def test_long_config_loads_and_reads_the_default_chain():
     _, gnn = load_stage_config(CONFIGS / "long" / "gnn.yaml")
-    assert filter_.input_dir == embedding.stage_dir
-    assert gnn.input_dir == filter_.stage_dir
-    assert [str(path) for path in gnn.upstream] == ["configs/long/embedding.yaml", "configs/long/filter.yaml"]
-    _, default_embedding = load_stage_config(CONFIGS / "embedding.yaml")
     _, default_filter = load_stage_config(CONFIGS / "filter.yaml")
     _, default_gnn = load_stage_config(CONFIGS / "gnn.yaml")
-    # own checkpoints and outputs: training the long set never overwrites the default chain's
-    assert embedding.stage_dir != default_embedding.stage_dir
-    assert filter_.stage_dir != default_filter.stage_dir and gnn.stage_dir != default_gnn.stage_dir
-    assert embedding.processed_dir == default_embedding.processed_dir  # the same events, preprocessed once
+    assert [str(path) for path in gnn.upstream] == ["configs/embedding.yaml", "configs/filter.yaml"]
+    assert gnn.input_dir == default_filter.stage_dir
+    # own checkpoints and outputs: training the long GNN never overwrites the default chain's
+    assert gnn.stage_dir != default_gnn.stage_dir
+    assert sorted(path.name for path in (CONFIGS / "long").iterdir()) == ["gnn.yaml"]
 
 
-def test_long_configs_differ_from_the_defaults_only_where_documented():
+def test_long_config_differs_from_the_default_only_where_documented():
     read = lambda *parts: yaml.safe_load(CONFIGS.joinpath(*parts).read_text())  # noqa: E731
-    differences = _differences(read("embedding.yaml"), read("long", "embedding.yaml"))
-    assert differences.pop("training.max_epochs")[1] > read("embedding.yaml")["training"]["max_epochs"]
-    assert differences == {
-        "stage_dir": ("runs/embedding", "runs/long/embedding"),
-        "train_sectors": (None, 8),
-        "graph.r": (0.06, 0.08),
-        "training.val_every": (None, 16),
-        "training.monitor": ("f1", "efficiency"),
-    }
-    assert _differences(read("filter.yaml"), read("long", "filter.yaml")) == {
-        "input_dir": ("runs/embedding", "runs/long/embedding"),
-        "stage_dir": ("runs/filter", "runs/long/filter"),
-        "score_cut": (0.1, 0.05),
-    }
-    differences = _differences(read("gnn.yaml"), read("long", "gnn.yaml"))
-    assert differences.pop("training.max_epochs")[1] > read("gnn.yaml")["training"]["max_epochs"]
-    assert differences == {
-        "upstream": (["configs/embedding.yaml", "configs/filter.yaml"],
-                     ["configs/long/embedding.yaml", "configs/long/filter.yaml"]),
-        "model.num_iterations": (5, 6),
-        "input_dir": ("runs/filter", "runs/long/filter"),
-        "stage_dir": ("runs/gnn", "runs/long/gnn"),
-    }
+    default = read("gnn.yaml")
+    differences = _differences(default, read("long", "gnn.yaml"))
+    assert differences.pop("training.max_epochs")[1] > default["training"]["max_epochs"]
+    assert differences.pop("model.num_iterations")[1] > default["model"]["num_iterations"]
+    assert differences == {"stage_dir": ("runs/gnn", "runs/long/gnn")}
