@@ -1,10 +1,12 @@
-"""Benchmark a GNN training step: numba aggregation kernels vs PyG's scatter aggregations, same run.
+"""Benchmark a GNN training step: the numba training paths vs PyG's scatter and torch's gathers, same run.
 
 On the GNN stage's training events (complete events, the config's ``train_sectors`` sectors),
 the training step the trainer runs (sector, forward with triplets, both losses, backward) is
 timed with the fast CPU paths (default: :class:`~trackgnn.models._segment_aggregate.Adjacency`
-aggregating in the forward and the backward) and with the reference (``fast_inference(False)``:
-PyG's ``propagate``), interleaved, on the same sectors from the same weights.  Prints median
+aggregating in the forward and the backward; the edge networks' first layers split by block, their
+gathers passing the gradient back with the segment-sum kernel) and with the reference
+(``fast_inference(False)``: PyG's ``propagate``, MLPs over concatenated gathered rows), interleaved,
+on the same sectors from the same weights.  Prints median
 seconds per step and the ratio, and checks both give the same loss and gradients.
 
     cd <project with configs/ and runs/filter> && python bench/gnn_train_step.py --config configs/gnn.yaml
@@ -102,8 +104,8 @@ def main() -> None:
     }
     print(f"GNN training step ({config.train_sectors} sectors, {args.threads} threads, "
           f"{summary['steps']} steps per path, median):")
-    print(f"  reference (PyG scatter aggregations)  {median['reference']:.4f} s")
-    print(f"  fast (numba aggregation kernels)      {median['fast']:.4f} s   "
+    print(f"  reference (PyG scatter, torch gathers)  {median['reference']:.4f} s")
+    print(f"  fast (numba kernels, split layers)      {median['fast']:.4f} s   "
           f"{summary['speedup']:.2f}x")
     print(f"  same result: max loss difference {loss_gap:.2e}, max relative gradient difference {worst:.2e}")
     out = Path(args.out)
