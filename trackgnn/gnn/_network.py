@@ -71,7 +71,7 @@ class EdgeTripletNetwork(nn.Module):
 
         ``max_triplets`` draws that many triplets at random (training memory bound).
         """
-        adjacency = None if inference_ready(self) else self.gnn.grouped(edge_index, x.shape[0])  # both share it
+        adjacency = self.gnn.grouped(edge_index, x.shape[0])  # embed and classify share it
         h, e = self.gnn.embed(x, edge_index, edge_attr, adjacency)
         edge_logits = self.gnn.classify(h, edge_index, e, adjacency)
         empty = torch.zeros((2, 0), dtype=torch.long, device=edge_index.device)

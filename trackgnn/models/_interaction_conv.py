@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 from torch_geometric.nn import MessagePassing
 
+from trackgnn.models._gathered_mlp import GatheredInput, gathered_forward, gathered_mlp
 from trackgnn.models._mlp import MLP
 
 if TYPE_CHECKING:
@@ -107,8 +108,6 @@ class InteractionNetworkConv(MessagePassing):
         device, any aggregation).
         """
         if adjacency is not None:
-            from trackgnn.models._gathered_mlp import GatheredInput, gathered_forward
-
             src, dst = edge_index
             inputs = [GatheredInput(x, dst, adjacency.incoming), GatheredInput(x, src, adjacency.outgoing),
                       GatheredInput(edge_attr)]  # [x_i, x_j, e], as edge_update
@@ -137,8 +136,6 @@ class InteractionNetworkConv(MessagePassing):
         width)) holds the node update's input: no new full-graph tensors, whose page faults cost
         ~0.2 ms per MB (the iterations of a full event's GNN: ~120 MB each).
         """
-        from trackgnn.models._gathered_mlp import GatheredInput, gathered_mlp
-
         src, dst = edge_index
         inputs = [GatheredInput(x, dst), GatheredInput(x, src), GatheredInput(edge_attr)]  # [x_i, x_j, e]
         edge_attr = gathered_mlp(self.edge_mlp, inputs, edge_attr.shape[0], residual=edge_attr,

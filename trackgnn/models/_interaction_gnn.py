@@ -107,8 +107,10 @@ class InteractionGNN(nn.Module):
 
     def grouped(self, edge_index: Tensor, num_nodes: int) -> "Adjacency | None":
         """The graph grouped for the numba kernels (:class:`~trackgnn.models._segment_aggregate.Adjacency`)
-        when they compute this network (CPU, fast paths enabled, kernel aggregations), else None."""
-        if (edge_index.device.type != "cpu" or not fast_paths_enabled()
+        when they compute this network with gradients (CPU, fast paths enabled, kernel aggregations), for
+        :meth:`embed` and :meth:`classify` to share; None otherwise, and on the inference path, which groups
+        the graph itself."""
+        if (edge_index.device.type != "cpu" or not fast_paths_enabled() or self._inference_ready()
                 or not all(conv.kernel_ready for conv in self.convs)):
             return None
         from trackgnn.models._segment_aggregate import Adjacency  # numba: imported when first needed
@@ -173,7 +175,7 @@ class InteractionGNN(nn.Module):
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None = None) -> Tensor:
         """Edge logits (E,); apply ``torch.sigmoid`` for scores in [0, 1]."""
-        adjacency = None if self._inference_ready() else self.grouped(edge_index, x.shape[0])
+        adjacency = self.grouped(edge_index, x.shape[0])
         h, e = self.embed(x, edge_index, edge_attr, adjacency)
         return self.classify(h, edge_index, e, adjacency)
 
