@@ -41,8 +41,6 @@ def test_shipped_configs_load(name, scale):
         ("model: {norm: group}\n", r"stage\.yaml\.model\.norm: value 'group' is not one of \['layer', 'batch', 'none'\]"),
         ("graph: {backend: annoy}\n", r"backend: could not resolve 'annoy' among \['auto', 'faiss', 'kdtree', 'torch'\]"),
         ("node_features: [r, rho]\nnode_scales: [1, 1]\n", r"node_features: could not resolve 'rho' among"),
-        ("node_features: [r, embedding_01]\nnode_scales: [1, 1]\n", r"could not resolve 'embedding_01' among .* and embedding_<i>"),
-        ("node_features: [r, embedding_0]\nnode_scales: [1, 1]\n", r"node_features: 'embedding_0' is this stage's output"),
         ("node_scales: [1.0]\n", r"node_scales has 1 entries but node_features has 5|node_scales has 1 entries but node_features has 3"),
         ("hard_cuts: {pt_min: -1}\n", r"stage\.yaml\.hard_cuts: pt_min must be >= 0 GeV, got -1"),
         ("training: {max_epochs: 0}\n", r"max_epochs must be >= 1, got 0"),

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from trackgnn.embedding._graph import GraphConfig
 from trackgnn.embedding._model import EmbeddingModelConfig
 from trackgnn.embedding._task import PairConfig
-from trackgnn.stages import EMBEDDING_FEATURE, EventDataModule, Stage, StageConfig, check_train_sectors, shallow_copy
+from trackgnn.stages import EventDataModule, Stage, StageConfig, check_train_sectors, shallow_copy
 
 __all__ = ["EmbeddingStageConfig", "EmbeddingStage"]
 
@@ -36,10 +36,6 @@ class EmbeddingStageConfig(StageConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_train_sectors(self.train_sectors)
-        computed = [f for f in self.node_features if EMBEDDING_FEATURE.fullmatch(f)]
-        if computed:
-            raise ValueError(f"node_features: {computed[0]!r} is this stage's output; the embedding stage reads "
-                             f"hit features only")
 
 
 class EmbeddingStage(Stage):

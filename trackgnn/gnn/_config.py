@@ -320,11 +320,6 @@ class GNNStageConfig(StageConfig):
         Each training step sees the hits of one random azimuthal sector, 2π / ``train_sectors``
         wide, of its event (and the edges inside it): a complete event's graph costs that much
         less per step.  1: the whole event.  Validation and inference always see whole events.
-    train_sector_halo : int
-        With sectors, each step also keeps the hits up to this many graph edges outside its
-        sector (their edges inside the kept hits too), so that the sector's edges are scored with
-        their neighbourhood; the loss counts only edges (and triplets of edges) with a hit
-        inside the sector.  0: the sector alone, edges across its border lost.
     second_pass : SecondPassConfig
         The chain again on the hits its first pass left free (inference only).
     final_extension : FinalExtensionConfig
@@ -342,7 +337,6 @@ class GNNStageConfig(StageConfig):
     score_cut: float = 0.5
     input_cut: float = 0.0
     train_sectors: int = 1
-    train_sector_halo: int = 0
     second_pass: SecondPassConfig = field(default_factory=SecondPassConfig)
     final_extension: FinalExtensionConfig = field(default_factory=FinalExtensionConfig)
 
@@ -354,5 +348,3 @@ class GNNStageConfig(StageConfig):
         if not 0 <= self.score_cut <= 1 or not 0 <= self.input_cut <= 1:
             raise ValueError(f"score_cut and input_cut must be in [0, 1], got {self.score_cut}, {self.input_cut}")
         check_train_sectors(self.train_sectors)
-        if isinstance(self.train_sector_halo, bool) or not 0 <= self.train_sector_halo <= 8:
-            raise ValueError(f"train_sector_halo must be an integer in [0, 8], got {self.train_sector_halo!r}")

@@ -58,11 +58,6 @@ class GNNTask:
         pt = event.pt[event.edge_index[0]].to(device)
         weight = edge_loss_weights(true, same, pt, pos_weight=cfg.pos_weight, skip_weight=cfg.skip_weight,
                                    pt_weighting=cfg.pt_weighting)
-        in_loss = None
-        if "sector_core" in event:  # a sector with its halo: the loss counts the edges of the sector's hits
-            core = event.sector_core.to(device)
-            in_loss = core[event.edge_index[0].to(device)] | core[event.edge_index[1].to(device)]
-            weight = weight * in_loss
         bce = nn.functional.binary_cross_entropy_with_logits(out.edge_logits, true.float(), reduction="none")
         edge_loss = (weight * bce).sum() / weight.sum().clamp_min(1e-12)
         if out.triplet_logits.numel() == 0:
@@ -71,8 +66,6 @@ class GNNTask:
         one_particle = triplet_truth(same, out.triplets)
         weight = edge_loss_weights(target, one_particle, pt[out.triplets[0]], pos_weight=cfg.triplets.pos_weight,
                                    skip_weight=cfg.skip_weight, pt_weighting=cfg.pt_weighting)
-        if in_loss is not None:
-            weight = weight * (in_loss[out.triplets[0]] & in_loss[out.triplets[1]])
         bce = nn.functional.binary_cross_entropy_with_logits(out.triplet_logits, target.float(), reduction="none")
         triplet_loss = (weight * bce).sum() / weight.sum().clamp_min(1e-12)
         return edge_loss, triplet_loss
@@ -80,7 +73,7 @@ class GNNTask:
     # ---------------------------------------------------------------- protocol
     def training_step(self, model: nn.Module, event, generator: torch.Generator) -> Tensor:
         device = next(self.model.parameters()).device
-        event = random_sector(event, self.config.train_sectors, generator, self.config.train_sector_halo)
+        event = random_sector(event, self.config.train_sectors, generator)
         out = model(**self.inputs(event, device), max_triplets=self.config.triplets.max_triplets,
                     generator=generator)
         edge_loss, triplet_loss = self.losses(out, event)

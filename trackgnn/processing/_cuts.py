@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["HardCuts", "hard_cut_mask", "apply_hard_cuts", "subset_nodes", "random_sector"]
+__all__ = ["HardCuts", "hard_cut_mask", "apply_hard_cuts", "subset_nodes"]
 
 _EDGE_SETS = {"edge_index": ("y", "edge_"), "track_edges": ("track_",)}
 
@@ -110,18 +110,12 @@ def subset_nodes(data, keep):
     return out
 
 
-def random_sector(data, n_sectors: int, generator, halo_hops: int = 0):
+def random_sector(data, n_sectors: int, generator):
     """The hits of ``data`` in one random azimuthal sector, 2π / ``n_sectors`` wide, and the
     edges inside it (:func:`subset_nodes`); ``n_sectors`` 1 returns ``data`` itself.
 
     The sector's centre is uniform in φ (one draw from ``generator``), so every hit is seen
     equally often over many draws.  Needs ``data.phi``.
-
-    ``halo_hops`` > 0 also keeps the hits up to that many edges (``edge_index``, either
-    direction) away from the sector, so that the sector's hits keep their neighbourhood in
-    the graph, and marks the sector's own hits in the node attribute ``sector_core`` (the
-    halo's are false): a loss over the sector then sees each edge with its context, as a
-    whole event would.
     """
     import math
 
@@ -131,19 +125,5 @@ def random_sector(data, n_sectors: int, generator, halo_hops: int = 0):
 
     if n_sectors <= 1:
         return data
-    if halo_hops < 0:
-        raise ValueError(f"halo_hops must be >= 0, got {halo_hops}")
     centre = (torch.rand(1, generator=generator).item() * 2 - 1) * math.pi
-    core = wrap_angle(data.phi.double() - centre).abs() < math.pi / n_sectors
-    if halo_hops == 0:
-        return subset_nodes(data, core)
-    keep = core.clone()
-    source, target = data.edge_index
-    for _ in range(halo_hops):
-        reached = keep.clone()
-        reached[target[keep[source]]] = True
-        reached[source[keep[target]]] = True
-        keep = reached
-    out = subset_nodes(data, keep)
-    out.sector_core = core[keep]
-    return out
+    return subset_nodes(data, wrap_angle(data.phi.double() - centre).abs() < math.pi / n_sectors)

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from trackgnn.processing import CELL_FEATURES, HIT_FEATURES, HardCuts
 from trackgnn.training import TrainingConfig
 
-__all__ = ["StageConfig", "NODE_FEATURES", "EMBEDDING_FEATURE", "check_train_sectors"]
+__all__ = ["StageConfig", "NODE_FEATURES", "check_train_sectors"]
 
 #: Per-hit features a config may name in ``node_features``.
 NODE_FEATURES: tuple[str, ...] = HIT_FEATURES + CELL_FEATURES + ("x", "y", "cos_phi", "sin_phi")
-
-#: ``embedding_<i>`` names coordinate ``i`` of the hit's learned embedding, a node feature of the
-#: stages after the embedding stage (whose events carry it).
-EMBEDDING_FEATURE = re.compile(r"embedding_(0|[1-9][0-9]*)")
 
 
 def check_train_sectors(value: int) -> None:
@@ -64,10 +59,9 @@ class StageConfig:
         if any(n < 0 for n in self.data_split) or self.data_split[0] < 1:
             raise ValueError(f"data_split needs [n_train >= 1, n_val >= 0, n_test >= 0], got "
                              f"{list(self.data_split)}")
-        unknown = [f for f in self.node_features if f not in NODE_FEATURES and not EMBEDDING_FEATURE.fullmatch(f)]
+        unknown = [f for f in self.node_features if f not in NODE_FEATURES]
         if unknown:
-            raise ValueError(f"node_features: could not resolve {unknown[0]!r} among {list(NODE_FEATURES)} "
-                             f"and embedding_<i> (the hit's embedding, after the embedding stage)")
+            raise ValueError(f"node_features: could not resolve {unknown[0]!r} among {list(NODE_FEATURES)}")
         if len(self.node_scales) != len(self.node_features):
             raise ValueError(f"node_scales has {len(self.node_scales)} entries but node_features has "
                              f"{len(self.node_features)}")

@@ -16,7 +16,6 @@ import torch
 from trackgnn.config import resolved_from
 from trackgnn.errors import MissingInputError
 from trackgnn.geometry import polar_to_xy
-from trackgnn.stages._config import EMBEDDING_FEATURE
 from trackgnn.processing import HardCuts, apply_hard_cuts, event_files, load_event_data
 
 __all__ = ["SPLITS", "DERIVED_FEATURES", "EventDataModule", "node_feature_matrix"]
@@ -35,27 +34,12 @@ DERIVED_FEATURES: dict[str, Callable] = {
 def node_feature_matrix(data, names: Sequence[str], scales: Sequence[float]):
     """Tensor of shape ``(n_hits, len(names))``: each named per-hit feature divided by its scale.
 
-    Names are stored attributes (``r, phi, z, eta``, cluster features),
-    :data:`DERIVED_FEATURES` (``x, y`` in mm, ``cos_phi, sin_phi``) or ``embedding_<i>``
-    (coordinate ``i`` of ``data.embedding``, the embedding stage's output).
+    Names are stored attributes (``r, phi, z, eta``, cluster features) or
+    :data:`DERIVED_FEATURES` (``x, y`` in mm, ``cos_phi, sin_phi``).
     """
-    columns = [_node_column(data, name) for name in names]
+    columns = [DERIVED_FEATURES[name](data) if name in DERIVED_FEATURES else data[name]
+               for name in names]
     return torch.stack([c.float() / float(scale) for c, scale in zip(columns, scales)], dim=1)
-
-
-def _node_column(data, name: str):
-    if name in DERIVED_FEATURES:
-        return DERIVED_FEATURES[name](data)
-    match = EMBEDDING_FEATURE.fullmatch(name)
-    if match is None:
-        return data[name]
-    embedding = data.embedding if "embedding" in data else None
-    column = int(match.group(1))
-    if embedding is None or column >= embedding.shape[1]:
-        have = "no embedding" if embedding is None else f"an embedding of {embedding.shape[1]} coordinates"
-        raise ValueError(f"node_features: {name!r} needs the hits' embedding (the embedding stage's output, "
-                         f"coordinates embedding_0 to embedding_<dim - 1>), but the events have {have}")
-    return embedding[:, column]
 
 
 class EventDataModule:
