@@ -294,3 +294,62 @@ def test_truth_gnn_diagnosis_scores_with_the_truth_in_the_gnn_and_says_so(evalua
     assert edges["gnn"]["overall"]["efficiency"] == edges["filter"]["overall"]["efficiency"]
     assert edges["gnn"]["overall"]["efficiency"] < 1.0  # the filter's losses stay lost
     assert diagnosis["trackml_score"]["mean"] > honest["trackml_score"]["mean"]
+
+
+def test_the_second_pass_can_tune_its_own_gnn_on_its_own_graphs(evaluated, tmp_path):
+    """``second_pass.train_epochs``: ``trackgnn train`` builds the second pass's graphs on the training and
+    validation events (the free hits of the trained first pass), fine-tunes a copy of the GNN there and fits
+    it a selection; the chain's second pass runs it, its first pass is unchanged."""
+    import yaml
+
+    from trackgnn.data import load_event
+    from trackgnn.errors import CheckpointError
+    from trackgnn.pipeline import InferenceChain
+    from trackgnn.processing import load_event_data
+
+    root, gnn, _ = evaluated
+    stage_dir = tmp_path / "gnn"
+    shutil.copytree(root / "runs" / "gnn" / "checkpoints", stage_dir / "checkpoints")
+    config = yaml.safe_load(gnn.read_text())
+    config["stage_dir"] = str(stage_dir)
+    config["second_pass"].update(train_epochs=3, quality_cut=0.3)
+    tuned = tmp_path / "tuned.yaml"
+    tuned.write_text(yaml.safe_dump(config))
+
+    code, out, err = _run(["train", tuned])
+    assert code == 0, err[-2000:]
+    assert "training already finished" in err  # the first pass is trained: only the second pass's GNN trains
+    assert "second pass: building the graphs of 3 train events" in err and "epoch 3/3" in err
+    second = stage_dir / "second_pass"
+    assert (second / "checkpoints" / "best.pt").is_file() and (second / "checkpoints" / "track_quality.pt").is_file()
+    # its graphs: hits of the training event, fewer of them, with the truth to learn from
+    graph = load_event_data(second / "graphs" / "train" / "event000001000.pt")
+    event = load_event_data(root / "runs" / "filter" / "train" / "event000001000.pt")
+    assert 0 < graph.num_nodes < event.num_nodes and set(graph.hit_id.tolist()) < set(event.hit_id.tolist())
+    assert graph.edge_index.shape[1] > 0 and "edge_score" in graph and graph.track_edges.shape[1] > 0
+    assert int(graph.edge_index.max()) < graph.num_nodes
+
+    chain = InferenceChain(tuned, device="cpu")
+    first_gnn, second_gnn = chain.trained[-1].model, chain.second_pass[-1].model
+    assert second_gnn is not first_gnn
+    assert any(not torch.equal(a, b) for a, b in zip(first_gnn.state_dict().values(), second_gnn.state_dict().values()))
+    assert chain.second_pass[-1].config.tracking.quality.cut == 0.3
+    hits, cells = load_event(root / "raw" / "event000001004", parts=("hits", "cells"))
+    one_pass = tmp_path / "one_pass.yaml"
+    config["second_pass"]["enabled"] = False
+    one_pass.write_text(yaml.safe_dump(config))
+    first = InferenceChain(one_pass, device="cpu").run(1004, hits, cells)
+    both = chain.run(1004, hits, cells)
+    tracked = first.labels >= 0
+    assert np.array_equal(both.labels[tracked], first.labels[tracked])
+
+    # a second run finds it done
+    code, _, err = _run(["train", tuned])
+    assert code == 0 and "are current" in err and err.count("training already finished") == 2
+    # tuned from another first pass: a clear error naming the command that tunes it again
+    path = second / "checkpoints" / "best.pt"
+    state = torch.load(path, weights_only=False)
+    state["fingerprint"]["first_pass"]["run_id"] = "another"
+    torch.save(state, path)
+    with pytest.raises(CheckpointError, match=r"second_pass.*first_pass\.run_id.*`trackgnn train .*tuned\.yaml` tunes"):
+        InferenceChain(tuned, device="cpu")

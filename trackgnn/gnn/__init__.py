@@ -7,6 +7,7 @@ from trackgnn.gnn._inputs import edge_feature_matrix, edge_targets
 from trackgnn.gnn._quality import TrackSelection, fit_selection, load_selection
 from trackgnn.gnn._network import EdgeTripletNetwork, EdgeTripletOutput
 from trackgnn.gnn._stage import GNNStage
+from trackgnn.gnn._second_pass import load_second_pass, second_pass_config, second_pass_upstream, train_second_pass
 from trackgnn.gnn._task import GNNTask
 
 __all__ = [
@@ -28,5 +29,9 @@ __all__ = [
     "fit_selection",
     "gnn_scores",
     "gnn_steps",
+    "load_second_pass",
     "load_selection",
+    "second_pass_config",
+    "second_pass_upstream",
+    "train_second_pass",
 ]

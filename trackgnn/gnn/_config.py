@@ -234,14 +234,36 @@ class SecondPassConfig:
         The networks learnt first-pass graphs, where these edges score low.  6 extra events
         (seed 7), main-job chain: no second pass 0.7257; cut 0.1 / 0.05 / 0.03 / 0.02 →
         0.7345 / 0.7373 / 0.7381 / 0.7384, fakes (≥ 5 hits) 3.5-3.8 %, +0.33-0.39 s per event.
+    train_epochs : int
+        0: the second pass runs the first pass's GNN and track selection.  Otherwise ``trackgnn
+        train`` then fine-tunes a copy of the trained GNN for this many epochs on the second
+        pass's own graphs (the free hits the trained first pass leaves on the training and
+        validation events, their embedding graph and filter cut as at inference) and fits it
+        its own track selection; the second pass runs that pair (``<stage_dir>/second_pass/``).
+        Second-pass graphs hold few, mostly low-pT and displaced particles among noise and
+        fragments: the first pass's GNN scored them with a loss of ~0.5, against ~0.12 on its
+        own graphs.
+    lr : float
+        Fine-tuning learning rate (cosine schedule over ``train_epochs``).
+    quality_cut : float or None
+        The second pass's track-selection cut (``tracking.quality.cut`` when None).
     """
 
     enabled: bool = False
     filter_cut: float = 0.03
+    train_epochs: int = 0
+    lr: float = 0.002
+    quality_cut: float | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.filter_cut <= 1:
             raise ValueError(f"filter_cut must be in [0, 1], got {self.filter_cut}")
+        if isinstance(self.train_epochs, bool) or not isinstance(self.train_epochs, int) or self.train_epochs < 0:
+            raise ValueError(f"train_epochs must be an integer >= 0, got {self.train_epochs!r}")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be > 0, got {self.lr}")
+        if self.quality_cut is not None and not 0 <= self.quality_cut <= 1:
+            raise ValueError(f"quality_cut must be in [0, 1], got {self.quality_cut}")
 
 
 #: The window settings of :class:`FinalExtensionConfig` (distances in mm, all > 0).

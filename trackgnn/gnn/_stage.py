@@ -73,13 +73,23 @@ class GNNStage(Stage):
 
     def train(self, config: GNNStageConfig, restart: bool = False, log: Callable[[str], None] = print) -> dict:
         """Train the GNN, then (``tracking.quality.enabled``) fit the track selection on the
-        tracks the trained chain builds on the training events (:func:`~trackgnn.gnn.fit_selection`)."""
+        tracks the trained chain builds on the training events (:func:`~trackgnn.gnn.fit_selection`),
+        then (``second_pass.train_epochs`` > 0) the second pass's own GNN and selection
+        (:func:`~trackgnn.gnn.train_second_pass`; in a single process)."""
         import os
 
         self._log = log  # the upstream bootstrap in prepare_inputs reports through it
         out = super().train(config, restart=restart, log=log)
         if config.tracking.quality.enabled and int(os.environ.get("RANK", "0")) == 0:
             out["track_quality"] = self._fit_selection(config, log)
+        if config.second_pass.enabled and config.second_pass.train_epochs > 0:
+            if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+                log(f"second pass: its GNN trains in a single process: run `trackgnn train {config.config_path}` "
+                    "once more without torchrun")
+            else:
+                from trackgnn.gnn._second_pass import train_second_pass
+
+                out["second_pass"] = train_second_pass(config, restart=restart, log=log)
         return out
 
     def _fit_selection(self, config: GNNStageConfig, log: Callable[[str], None]) -> dict:

@@ -99,24 +99,18 @@ class InferenceChain:
             stage.load_trained(config, self.device, checkpoint=None if checkpoint_dir is None
                                else Path(checkpoint_dir) / stage.name / "best.pt")
             for _, stage, config in self.stages]
-        self.second_pass = self._second_pass_stages() if gnn_config.second_pass.enabled else []
+        self.second_pass = self._second_pass_stages(checkpoint_dir) if gnn_config.second_pass.enabled else []
 
-    def _second_pass_stages(self) -> list[TrainedStage]:
-        """The trained stages again (same networks): the embedding stage without its ``embedding``
-        step (a hit's embedding is its own, the first pass's is reused), the filter with the
-        second pass's score cut."""
-        import dataclasses
+    def _second_pass_stages(self, checkpoint_dir: str | Path | None) -> list[TrainedStage]:
+        """The trained stages again (:func:`~trackgnn.gnn.second_pass_upstream`: the first pass's embedding
+        reused, the filter at the second pass's cut), then the GNN stage: the first pass's, or with
+        ``second_pass.train_epochs`` the second pass's own (:func:`~trackgnn.gnn.load_second_pass`)."""
+        from trackgnn.gnn import load_second_pass, second_pass_upstream
 
-        stages = []
-        for trained in self.trained:
-            stage, config, model, device = trained.stage, trained.config, trained.model, trained.device
-            if trained.name == "embedding":
-                steps = [(name, run) for name, run in stage.inference_steps(config, model, device) if name != "embedding"]
-                trained = TrainedStage(stage, config, model, device, steps)
-            elif trained.name == "filter":
-                config = dataclasses.replace(config, score_cut=self.config.second_pass.filter_cut)
-                trained = TrainedStage(stage, config, model, device, stage.inference_steps(config, model, device))
-            stages.append(trained)
+        settings = self.config.second_pass
+        stages = second_pass_upstream(self.trained, settings.filter_cut)
+        if settings.train_epochs > 0:
+            stages[-1] = load_second_pass(self.config, self.device, checkpoint_dir)
         return stages
 
     def _autocast(self, stage_name: str):

@@ -1,0 +1,172 @@
+"""The second pass's own GNN: the first pass's, fine-tuned on the graphs the second pass sees.
+
+The second pass (:class:`~trackgnn.gnn.SecondPassConfig`) runs the chain again on the hits the first
+pass left without a track.  Those graphs are unlike the first pass's: few, mostly low-pT and displaced
+particles among noise and track fragments.  With ``second_pass.train_epochs`` > 0, ``trackgnn train``
+builds them on the training and validation events exactly as inference does (the trained first pass,
+its free hits, their embedding graph, the filter at the second pass's cut), writes them to
+``<stage_dir>/second_pass/graphs/{train,val}``, fine-tunes a copy of the trained GNN there and fits
+it its own track selection (``<stage_dir>/second_pass/checkpoints``).  The checkpoint's fingerprint
+names the first-pass checkpoint it was tuned from: a retrained GNN makes it stale.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from trackgnn.gnn._config import GNNStageConfig, SecondPassConfig
+from trackgnn.gnn._stage import GNNStage
+
+__all__ = ["SECOND_PASS_DIR", "SecondPassGNNStage", "load_second_pass", "second_pass_config", "second_pass_graph",
+           "second_pass_upstream", "train_second_pass"]
+
+#: Sub-directory of the GNN's ``stage_dir`` holding the second pass's graphs and checkpoints.
+SECOND_PASS_DIR = "second_pass"
+_SOURCE_FILE = "source.json"
+
+
+def second_pass_config(config: GNNStageConfig) -> GNNStageConfig:
+    """The config of the second pass's GNN: ``config``'s network, tracking and data split, trained
+    ``second_pass.train_epochs`` epochs at ``second_pass.lr`` on whole second-pass graphs."""
+    root = Path(config.stage_dir) / SECOND_PASS_DIR
+    settings = config.second_pass
+    quality = config.tracking.quality
+    if settings.quality_cut is not None:
+        quality = dataclasses.replace(quality, cut=settings.quality_cut)
+    derived = dataclasses.replace(
+        config, upstream=[], input_dir=root / "graphs", stage_dir=root,
+        data_split=(config.data_split[0], config.data_split[1], 0), input_cut=0.0, train_sectors=1,
+        second_pass=SecondPassConfig(enabled=False),
+        tracking=dataclasses.replace(config.tracking, quality=quality),
+        training=dataclasses.replace(config.training, max_epochs=settings.train_epochs, lr=settings.lr,
+                                     val_every=settings.train_epochs))
+    derived.config_path = config.config_path  # errors name the config the user trains
+    return derived
+
+
+def _identity(state: dict) -> dict:
+    return {"run_id": state.get("run_id"), "epoch": state.get("epoch")}
+
+
+class SecondPassGNNStage(GNNStage):
+    """The GNN stage of the second pass (:func:`second_pass_config`): starts from the weights of the
+    first pass's best checkpoint ``first_pass`` (its contents) and names it in its fingerprint."""
+
+    def __init__(self, first_pass: dict) -> None:
+        super().__init__()
+        self.first_pass = first_pass
+
+    def fingerprint(self, config: GNNStageConfig) -> dict:
+        return {**super().fingerprint(config), "first_pass": _identity(self.first_pass)}
+
+    def prepare_inputs(self, config: GNNStageConfig, is_main: bool = True) -> Path:
+        return Path(config.input_dir)  # written by train_second_pass; nothing upstream to bootstrap
+
+    def build_task(self, config: GNNStageConfig):
+        task = super().build_task(config)
+        task.model.load_state_dict(self.first_pass["model"])
+        return task
+
+
+def second_pass_upstream(trained: list, filter_cut: float) -> list:
+    """The trained embedding and filter stages as the second pass runs them: the embedding stage
+    without its ``embedding`` step (a hit keeps its first-pass embedding), the filter at
+    ``filter_cut``; other stages as they are."""
+    from trackgnn.stages import TrainedStage
+
+    stages = []
+    for stage in trained:
+        kind, config, model, device = stage.stage, stage.config, stage.model, stage.device
+        if stage.name == "embedding":
+            steps = [(name, run) for name, run in kind.inference_steps(config, model, device) if name != "embedding"]
+            stage = TrainedStage(kind, config, model, device, steps)
+        elif stage.name == "filter":
+            config = dataclasses.replace(config, score_cut=filter_cut)
+            stage = TrainedStage(kind, config, model, device, kind.inference_steps(config, model, device))
+        stages.append(stage)
+    return stages
+
+
+def _free_hits(event: Any, free) -> Any:
+    """``event``'s hits where ``free`` (their node attributes and truth; no edges)."""
+    from trackgnn.processing import subset_nodes
+
+    out = subset_nodes(event, free)
+    for key in [k for k in out.keys() if k == "edge_index" or k == "y" or k.startswith("edge_")]:
+        del out[key]
+    return out
+
+
+def second_pass_graph(first_pass, upstream: list, event: Any) -> Any:
+    """The graph the second pass's GNN sees on ``event`` (a GNN-stage input event): the hits the
+    trained ``first_pass`` (GNN stage with its selection) leaves free, through ``upstream``
+    (:func:`second_pass_upstream`)."""
+    data = _free_hits(event, first_pass(event).track_label < 0)
+    for stage in upstream:
+        data = stage(data)
+    return data
+
+
+def _build_graphs(config: GNNStageConfig, derived: GNNStageConfig, first_pass_state: dict,
+                  log: Callable[[str], None]) -> bool:
+    """Write the second-pass graphs of the training and validation events unless current; True
+    when (re)written."""
+    import torch
+
+    from trackgnn.io import atomic_path
+    from trackgnn.pipeline._bootstrap import upstream_configs
+    from trackgnn.processing import save_event_data
+
+    graphs = Path(derived.input_dir)
+    source = json.dumps({"first_pass": _identity(first_pass_state), "filter_cut": config.second_pass.filter_cut,
+                         "data_split": list(derived.data_split)}, sort_keys=True)
+    source_path = graphs / _SOURCE_FILE
+    if source_path.is_file() and source_path.read_text() == source:
+        log(f"second pass: graphs in {graphs} are current")
+        return False
+    stage = GNNStage()
+    first_pass = stage.load_trained(config, "cpu")
+    upstream = second_pass_upstream([s.load_trained(c, "cpu") for _, s, c in upstream_configs(config)],
+                                    config.second_pass.filter_cut)
+    data = stage.data_module(config, is_main=False)
+    source_path.unlink(missing_ok=True)
+    with torch.no_grad():
+        for split in ("train", "val"):
+            files = data.files(split)
+            log(f"second pass: building the graphs of {len(files)} {split} events in {graphs / split}")
+            for path in files:
+                save_event_data(second_pass_graph(first_pass, upstream, data.load(path)), graphs / split / path.name)
+    with atomic_path(source_path) as tmp:
+        tmp.write_text(source)
+    return True
+
+
+def train_second_pass(config: GNNStageConfig, restart: bool = False, log: Callable[[str], None] = print) -> dict:
+    """Build the second pass's graphs (when missing or stale) and fine-tune its GNN there (resuming an
+    interrupted run unless ``restart`` or the graphs were rebuilt); returns the training summary."""
+    stage = GNNStage()
+    first_pass_state = stage.best_checkpoint(config)
+    derived = second_pass_config(config)
+    rebuilt = _build_graphs(config, derived, first_pass_state, log)
+    log(f"second pass: fine-tuning the GNN {derived.training.max_epochs} epochs on its graphs")
+    return SecondPassGNNStage(first_pass_state).train(derived, restart=restart or rebuilt, log=log)
+
+
+def load_second_pass(config: GNNStageConfig, device: str = "cpu", checkpoint_dir: str | Path | None = None):
+    """The second pass's trained GNN stage (with its selection), checked against the first pass's
+    checkpoint (a :class:`~trackgnn.errors.CheckpointError` naming ``trackgnn train`` when it is
+    missing or was tuned from another).  ``checkpoint_dir``: read ``gnn/best.pt`` and
+    ``gnn/second_pass/best.pt`` there instead of the stage directories."""
+    first = None if checkpoint_dir is None else Path(checkpoint_dir) / "gnn" / "best.pt"
+    second = None if checkpoint_dir is None else Path(checkpoint_dir) / "gnn" / SECOND_PASS_DIR / "best.pt"
+    from trackgnn.errors import CheckpointError
+
+    first_pass_state = GNNStage().best_checkpoint(config, first)
+    try:
+        return SecondPassGNNStage(first_pass_state).load_trained(second_pass_config(config), device, second)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{exc} (second pass: `trackgnn train {config.config_path or '<config>'}` tunes its "
+                              "GNN for the current first pass)") from None
