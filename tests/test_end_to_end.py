@@ -343,9 +343,14 @@ def test_the_second_pass_can_tune_its_own_gnn_on_its_own_graphs(evaluated, tmp_p
     tracked = first.labels >= 0
     assert np.array_equal(both.labels[tracked], first.labels[tracked])
 
-    # a second run finds it done
+    # a second run finds it done; another first-pass selection leaves other hits free: new graphs, retrained
     code, _, err = _run(["train", tuned])
     assert code == 0 and "are current" in err and err.count("training already finished") == 2
+    config["second_pass"]["enabled"] = True
+    config["tracking"]["quality"]["cut"] = 0.6
+    tuned.write_text(yaml.safe_dump(config))
+    code, _, err = _run(["train", tuned])
+    assert code == 0 and "second pass: building the graphs of 3 train events" in err and "epoch 3/3" in err
     # tuned from another first pass: a clear error naming the command that tunes it again
     path = second / "checkpoints" / "best.pt"
     state = torch.load(path, weights_only=False)

@@ -121,8 +121,13 @@ def _build_graphs(config: GNNStageConfig, derived: GNNStageConfig, first_pass_st
     from trackgnn.processing import save_event_data
 
     graphs = Path(derived.input_dir)
+    from trackgnn.stages import config_record
+
+    # what decides which hits the first pass leaves free and the graph among them
+    record = config_record(config)
     source = json.dumps({"first_pass": _identity(first_pass_state), "filter_cut": config.second_pass.filter_cut,
-                         "data_split": list(derived.data_split)}, sort_keys=True)
+                         "data_split": list(derived.data_split), "tracking": record["tracking"],
+                         "score_cut": record["score_cut"], "input_cut": record["input_cut"]}, sort_keys=True)
     source_path = graphs / _SOURCE_FILE
     if source_path.is_file() and source_path.read_text() == source:
         log(f"second pass: graphs in {graphs} are current")
