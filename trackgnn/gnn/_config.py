@@ -221,8 +221,9 @@ class SecondPassConfig:
     """``second_pass:`` block: iterative tracking, as classical trackers run it.
 
     With ``enabled``, the chain runs a second time on the hits its first pass left without a
-    track: the same embedding (its graph now among those hits only), filter, GNN, track building
-    and selection, and the tracks found join the first pass's.  A complete event's embedding is
+    track: the same embedding (its graph now among those hits only), filter, GNN (or, with
+    ``train_epochs``, its own fine-tuned GNN), track building and selection, and the tracks found
+    join the first pass's.  A complete event's embedding is
     crowded: a low-pT or displaced particle's hits have ~100-200 closer hits of other particles,
     most of them on tracks already found.  Among the free hits its neighbours are its own.
 
