@@ -358,3 +358,48 @@ def test_the_second_pass_can_tune_its_own_gnn_on_its_own_graphs(evaluated, tmp_p
     torch.save(state, path)
     with pytest.raises(CheckpointError, match=r"second_pass.*first_pass\.run_id.*`trackgnn train .*tuned\.yaml` tunes"):
         InferenceChain(tuned, device="cpu")
+
+
+def test_the_second_pass_can_tune_its_own_filter_on_its_embedding_graphs(evaluated, tmp_path):
+    """``second_pass.filter_epochs``: ``trackgnn train`` tunes a copy of the filter on the second pass's
+    embedding graphs first, builds the second pass's GNN graphs with it, and the chain's second pass runs it."""
+    import yaml
+
+    from trackgnn.errors import CheckpointError
+    from trackgnn.pipeline import InferenceChain
+    from trackgnn.processing import load_event_data
+
+    root, gnn, _ = evaluated
+    stage_dir = tmp_path / "gnn"
+    shutil.copytree(root / "runs" / "gnn" / "checkpoints", stage_dir / "checkpoints")
+    config = yaml.safe_load(gnn.read_text())
+    config["stage_dir"] = str(stage_dir)
+    config["second_pass"].update(train_epochs=2, filter_epochs=3, filter_lr=0.01, filter_cut=0.3)
+    tuned = tmp_path / "tuned.yaml"
+    tuned.write_text(yaml.safe_dump(config))
+
+    code, out, err = _run(["train", tuned])
+    assert code == 0, err[-2000:]
+    assert "second pass: building the embedding graphs of 3 train events" in err
+    assert "fine-tuning the filter 3 epochs" in err and "epoch 3/3" in err and "epoch 2/2" in err
+    second = stage_dir / "second_pass"
+    assert (second / "filter" / "checkpoints" / "best.pt").is_file()
+    # the GNN's graphs: the embedding graph's edges the tuned filter scores above the cut
+    before = load_event_data(second / "embedding_graphs" / "train" / "event000001000.pt")
+    after = load_event_data(second / "graphs" / "train" / "event000001000.pt")
+    assert before.num_nodes == after.num_nodes and 0 < after.edge_index.shape[1] < before.edge_index.shape[1]
+    assert float(after.edge_score.min()) > 0.3
+
+    chain = InferenceChain(tuned, device="cpu")
+    first_filter = next(stage for stage in chain.trained if stage.name == "filter")
+    second_filter = next(stage for stage in chain.second_pass if stage.name == "filter")
+    assert second_filter.config.score_cut == 0.3
+    assert any(not torch.equal(a, b) for a, b in zip(first_filter.model.state_dict().values(),
+                                                     second_filter.model.state_dict().values()))
+    # tuned from another filter: a clear error naming the command that tunes it again
+    path = second / "filter" / "checkpoints" / "best.pt"
+    state = torch.load(path, weights_only=False)
+    state["fingerprint"]["first_pass"]["run_id"] = "another"
+    torch.save(state, path)
+    with pytest.raises(CheckpointError, match=r"first_pass\.run_id.*`trackgnn train .*tuned\.yaml` tunes its filter"):
+        InferenceChain(tuned, device="cpu")

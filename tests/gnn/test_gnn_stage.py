@@ -121,6 +121,10 @@ def test_config_errors_name_the_key(tmp_path, filter_outputs):
         load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"cut": 0.1}))
     with pytest.raises(ConfigError, match=r"second_pass.*enabled"):
         load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"enabled": "often"}))
+    with pytest.raises(ConfigError, match=r"second_pass.*filter_epochs 4 needs train_epochs > 0"):
+        load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"enabled": True, "filter_epochs": 4}))
+    with pytest.raises(ConfigError, match=r"second_pass.*filter_lr must be > 0, got 0"):
+        load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"train_epochs": 2, "filter_lr": 0.0}))
     with pytest.raises(ConfigError, match=r"final_extension.*must be > 0, got 2, -1"):
         load_stage_config(gnn_config(tmp_path, filter_outputs, final_extension={"max_dist_sz": -1.0}))
     with pytest.raises(ConfigError, match=r"final_extension.*min_hits must be >= 3, got 2"):

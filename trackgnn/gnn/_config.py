@@ -248,6 +248,13 @@ class SecondPassConfig:
         Fine-tuning learning rate (cosine schedule over ``train_epochs``).
     quality_cut : float or None
         The second pass's track-selection cut (``tracking.quality.cut`` when None).
+    filter_epochs : int
+        0: the second pass runs the first pass's filter (at ``filter_cut``).  Otherwise ``trackgnn
+        train`` first fine-tunes a copy of the trained filter for this many epochs on the second
+        pass's embedding graphs (same events and free hits), and the second pass runs it: the
+        first pass's filter learnt graphs where displaced and low-pT edges are rare.
+    filter_lr : float
+        The filter's fine-tuning learning rate (cosine schedule over ``filter_epochs``).
     """
 
     enabled: bool = False
@@ -255,14 +262,22 @@ class SecondPassConfig:
     train_epochs: int = 0
     lr: float = 0.002
     quality_cut: float | None = None
+    filter_epochs: int = 0
+    filter_lr: float = 0.001
 
     def __post_init__(self) -> None:
         if not 0 <= self.filter_cut <= 1:
             raise ValueError(f"filter_cut must be in [0, 1], got {self.filter_cut}")
-        if isinstance(self.train_epochs, bool) or not isinstance(self.train_epochs, int) or self.train_epochs < 0:
-            raise ValueError(f"train_epochs must be an integer >= 0, got {self.train_epochs!r}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr}")
+        for name in ("train_epochs", "filter_epochs"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+        for name in ("lr", "filter_lr"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.filter_epochs > 0 and self.train_epochs == 0:
+            raise ValueError(f"filter_epochs {self.filter_epochs} needs train_epochs > 0: the second pass's GNN "
+                             "learns the graphs its tuned filter keeps")
         if self.quality_cut is not None and not 0 <= self.quality_cut <= 1:
             raise ValueError(f"quality_cut must be in [0, 1], got {self.quality_cut}")
 

@@ -103,12 +103,17 @@ class InferenceChain:
 
     def _second_pass_stages(self, checkpoint_dir: str | Path | None) -> list[TrainedStage]:
         """The trained stages again (:func:`~trackgnn.gnn.second_pass_upstream`: the first pass's embedding
-        reused, the filter at the second pass's cut), then the GNN stage: the first pass's, or with
-        ``second_pass.train_epochs`` the second pass's own (:func:`~trackgnn.gnn.load_second_pass`)."""
-        from trackgnn.gnn import load_second_pass, second_pass_upstream
+        reused, the filter at the second pass's cut, or with ``second_pass.filter_epochs`` the second
+        pass's own, :func:`~trackgnn.gnn.load_second_pass_filter`), then the GNN stage: the first pass's,
+        or with ``second_pass.train_epochs`` the second pass's own (:func:`~trackgnn.gnn.load_second_pass`)."""
+        from trackgnn.gnn import load_second_pass, load_second_pass_filter, second_pass_upstream
 
         settings = self.config.second_pass
-        stages = second_pass_upstream(self.trained, settings.filter_cut)
+        tuned_filter = None
+        if settings.filter_epochs > 0:
+            filter_config = next(stage.config for stage in self.trained if stage.name == "filter")
+            tuned_filter = load_second_pass_filter(self.config, filter_config, self.device, checkpoint_dir)
+        stages = second_pass_upstream(self.trained, settings.filter_cut, tuned_filter)
         if settings.train_epochs > 0:
             stages[-1] = load_second_pass(self.config, self.device, checkpoint_dir)
         return stages
