@@ -33,38 +33,38 @@ SECOND_PASS_DIR = "second_pass"
 _SOURCE_FILE = "source.json"
 
 
+def _fine_tuning(config: GNNStageConfig, base, directory: str, epochs: int, lr: float, **changes):
+    """``base`` (a stage config) fine-tuned ``epochs`` epochs at ``lr`` (validated after the last)
+    on the inputs in ``<stage_dir>/second_pass/<directory>`` of ``config``'s training and
+    validation events; ``changes`` replace further fields.  Errors name ``config``'s file."""
+    root = Path(config.stage_dir) / SECOND_PASS_DIR
+    derived = dataclasses.replace(
+        base, input_dir=root / directory, data_split=(config.data_split[0], config.data_split[1], 0),
+        training=dataclasses.replace(base.training, max_epochs=epochs, lr=lr, val_every=max(1, epochs)), **changes)
+    derived.config_path = config.config_path  # errors name the config the user trains
+    return derived
+
+
 def second_pass_config(config: GNNStageConfig) -> GNNStageConfig:
     """The config of the second pass's GNN: ``config``'s network, tracking and data split, trained
     ``second_pass.train_epochs`` epochs at ``second_pass.lr`` on whole second-pass graphs."""
-    root = Path(config.stage_dir) / SECOND_PASS_DIR
     settings = config.second_pass
     quality = config.tracking.quality
     if settings.quality_cut is not None:
         quality = dataclasses.replace(quality, cut=settings.quality_cut)
-    derived = dataclasses.replace(
-        config, upstream=[], input_dir=root / "graphs", stage_dir=root,
-        data_split=(config.data_split[0], config.data_split[1], 0), input_cut=0.0, train_sectors=1,
-        second_pass=SecondPassConfig(enabled=False),
-        tracking=dataclasses.replace(config.tracking, quality=quality),
-        training=dataclasses.replace(config.training, max_epochs=settings.train_epochs, lr=settings.lr,
-                                     val_every=settings.train_epochs))
-    derived.config_path = config.config_path  # errors name the config the user trains
-    return derived
+    return _fine_tuning(config, config, "graphs", settings.train_epochs, settings.lr,
+                        stage_dir=Path(config.stage_dir) / SECOND_PASS_DIR, upstream=[], input_cut=0.0,
+                        train_sectors=1, second_pass=SecondPassConfig(enabled=False),
+                        tracking=dataclasses.replace(config.tracking, quality=quality))
 
 
 def second_pass_filter_config(config: GNNStageConfig, filter_config: FilterStageConfig) -> FilterStageConfig:
     """The config of the second pass's filter: ``filter_config``'s network and loss at the second
     pass's cut, trained ``second_pass.filter_epochs`` epochs at ``second_pass.filter_lr`` on the
     second pass's embedding graphs of ``config``'s training and validation events."""
-    root = Path(config.stage_dir) / SECOND_PASS_DIR
     settings = config.second_pass
-    derived = dataclasses.replace(
-        filter_config, input_dir=root / "embedding_graphs", stage_dir=root / "filter",
-        data_split=(config.data_split[0], config.data_split[1], 0), score_cut=settings.filter_cut,
-        training=dataclasses.replace(filter_config.training, max_epochs=settings.filter_epochs, lr=settings.filter_lr,
-                                     val_every=max(1, settings.filter_epochs)))
-    derived.config_path = config.config_path
-    return derived
+    return _fine_tuning(config, filter_config, "embedding_graphs", settings.filter_epochs, settings.filter_lr,
+                        stage_dir=Path(config.stage_dir) / SECOND_PASS_DIR / "filter", score_cut=settings.filter_cut)
 
 
 def _identity(state: dict) -> dict:
@@ -135,11 +135,8 @@ def _free_hits(event: Any, free) -> Any:
 def second_pass_graph(first_pass, upstream: list, event: Any) -> Any:
     """The graph the second pass's GNN sees on ``event`` (a GNN-stage input event): the hits the
     trained ``first_pass`` (GNN stage with its selection) leaves free, through ``upstream``
-    (:func:`second_pass_upstream`)."""
-    data = _free_hits(event, first_pass(event).track_label < 0)
-    for stage in upstream:
-        data = stage(data)
-    return data
+    (:func:`second_pass_upstream`; its stages before the filter give their embedding graph)."""
+    return _run_stages(upstream, _free_hits(event, first_pass(event).track_label < 0))
 
 
 def _write_graphs(files: dict, out_dir: Path, load: Callable, run: Callable, what: str,
@@ -200,7 +197,7 @@ def _build_graphs(config: GNNStageConfig, derived: GNNStageConfig, first_pass_st
         filter_derived = second_pass_filter_config(config, filter_config)
         embedding_graphs = Path(filter_derived.input_dir)
         _write_graphs(files, embedding_graphs, data.load,
-                      lambda event: _run_stages(upstream[:at], _free_hits(event, first_pass(event).track_label < 0)),
+                      lambda event: second_pass_graph(first_pass, upstream[:at], event),
                       "embedding graphs", log)
         log(f"second pass: fine-tuning the filter {settings.filter_epochs} epochs on its embedding graphs")
         tuner = SecondPassFilterStage(first_filter)
