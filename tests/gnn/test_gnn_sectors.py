@@ -42,3 +42,21 @@ def test_training_on_sectors_still_learns(filter_outputs, tmp_path):
     result = stage.train(config, log=lambda line: None)
     best = next(h for h in result["history"] if h["epoch"] == result["best_epoch"])
     assert best["efficiency"] > 0.85 and best["purity"] > 0.85
+
+
+def test_a_sector_of_the_training_view_holds_what_the_event_s_sector_would_give(tmp_path):
+    stage, config = _stage(tmp_path, 4)
+    event = stage.prepare_event(config, filter_like_event(1000, seed=5))
+    task = stage.build_task(config)
+    view = task.training_view(event)
+    assert task.training_view(event) is view  # computed once per event
+    assert view.edge_attr.shape == (event.edge_index.shape[1], len(config.model.edge_features))
+    for seed in range(3):
+        expected = task.training_view(random_sector(event, 4, torch.Generator().manual_seed(seed)), keep=False)
+        sector = random_sector(view, 4, torch.Generator().manual_seed(seed))
+        assert sector.num_nodes == expected.num_nodes and sector.edge_true.any()
+        for key in ("x", "edge_index", "edge_true", "edge_same", "edge_pt"):
+            assert torch.equal(sector[key], expected[key]), key
+        for key in ("edge_attr", "pos"):  # the same float values, whatever SIMD lane computed them
+            torch.testing.assert_close(sector[key], expected[key], rtol=1e-6, atol=1e-6)
+    assert len(task._views) == 1

@@ -7,6 +7,7 @@ from typing import Sequence
 
 import torch
 from torch import Tensor, nn
+from torch_geometric.data import Data
 
 from trackgnn.gnn._config import GNNStageConfig
 from trackgnn.geometry import hit_positions
@@ -18,6 +19,11 @@ from trackgnn.ratios import ratio
 from trackgnn.tracking import triplet_truth
 
 __all__ = ["GNNTask"]
+
+
+class TrainingView(Data):
+    """What :meth:`GNNTask.training_view` keeps of an event (a ``Data``, so that
+    :func:`~trackgnn.processing.subset_nodes` cuts sectors of it as of the event)."""
 
 
 class GNNTask:
@@ -38,24 +44,56 @@ class GNNTask:
     def __init__(self, model: EdgeTripletNetwork, config: GNNStageConfig) -> None:
         self.model = model
         self.config = config
+        self._views: dict[int, tuple] = {}
 
     # ------------------------------------------------------------------ pieces
-    def inputs(self, event, device) -> dict:
-        """Keyword arguments of :meth:`EdgeTripletNetwork.forward` for ``event`` on ``device``."""
+    def training_view(self, event, keep: bool = True):
+        """The tensors the GNN's loss reads from ``event``, computed once per event and kept.
+
+        A ``Data`` with the hits' ``x``, ``phi`` (the sectors' angle) and ``pos`` (with
+        triplets) and, per edge of ``edge_index``, ``edge_attr`` (the network's edge
+        features), ``edge_true`` / ``edge_same`` (:func:`~trackgnn.gnn._inputs.edge_targets`)
+        and ``edge_pt`` (the source hit's particle pT).  Every one of them is a value per hit
+        or per edge, so a sector of the view (:func:`~trackgnn.processing.random_sector`)
+        holds the values the sector of the event would give: a training step no longer
+        recomputes them (nor subsets the event's other attributes) for every sector it draws.
+        ``keep=False`` computes the view without keeping it.
+        """
+        key = id(event)
+        cached = self._views.get(key)
+        if cached is not None and cached[0] is event:
+            return cached[1]
+        true, same = edge_targets(event, event.edge_index)
+        view = TrainingView(x=event.x, phi=event.phi, edge_index=event.edge_index, edge_true=true, edge_same=same,
+                    edge_pt=event.pt[event.edge_index[0]], num_nodes=event.num_nodes)
         edge_attr = edge_feature_matrix(event, event.edge_index, self.config.model.edge_features)
+        if edge_attr is not None:
+            view.edge_attr = edge_attr
+        if self.config.triplets.enabled:
+            view.pos = hit_positions(event)
+        if keep:
+            self._views[key] = (event, view)  # holds the event: its id stays its own
+        return view
+
+    def inputs(self, event, device) -> dict:
+        """Keyword arguments of :meth:`EdgeTripletNetwork.forward` for ``event`` (or its
+        :meth:`training_view`) on ``device``."""
+        view = event if isinstance(event, TrainingView) else self.training_view(event)
+        edge_attr = view.edge_attr if "edge_attr" in view else None
         return {
-            "x": event.x.to(device),
-            "edge_index": event.edge_index.to(device),
+            "x": view.x.to(device),
+            "edge_index": view.edge_index.to(device),
             "edge_attr": None if edge_attr is None else edge_attr.to(device),
-            "pos": hit_positions(event).to(device) if self.config.triplets.enabled else None,
+            "pos": view.pos.to(device) if self.config.triplets.enabled else None,
         }
 
     def losses(self, out: EdgeTripletOutput, event) -> tuple[Tensor, Tensor]:
-        """(edge loss, triplet loss) of one event; the triplet loss is 0 without triplets."""
+        """(edge loss, triplet loss) of ``event`` (or its :meth:`training_view`); the triplet
+        loss is 0 without triplets."""
         cfg = self.config
+        view = event if isinstance(event, TrainingView) else self.training_view(event)
         device = out.edge_logits.device
-        true, same = (t.to(device) for t in edge_targets(event, event.edge_index))
-        pt = event.pt[event.edge_index[0]].to(device)
+        true, same, pt = (view[key].to(device) for key in ("edge_true", "edge_same", "edge_pt"))
         weight = edge_loss_weights(true, same, pt, pos_weight=cfg.pos_weight, skip_weight=cfg.skip_weight,
                                    pt_weighting=cfg.pt_weighting)
         bce = nn.functional.binary_cross_entropy_with_logits(out.edge_logits, true.float(), reduction="none")
@@ -73,10 +111,10 @@ class GNNTask:
     # ---------------------------------------------------------------- protocol
     def training_step(self, model: nn.Module, event, generator: torch.Generator) -> Tensor:
         device = next(self.model.parameters()).device
-        event = random_sector(event, self.config.train_sectors, generator)
-        out = model(**self.inputs(event, device), max_triplets=self.config.triplets.max_triplets,
+        sector = random_sector(self.training_view(event), self.config.train_sectors, generator)
+        out = model(**self.inputs(sector, device), max_triplets=self.config.triplets.max_triplets,
                     generator=generator)
-        edge_loss, triplet_loss = self.losses(out, event)
+        edge_loss, triplet_loss = self.losses(out, sector)
         return edge_loss + self.config.triplets.loss_weight * triplet_loss
 
     def validate(self, model: nn.Module, events: Sequence) -> dict[str, float]:
@@ -98,7 +136,8 @@ class GNNTask:
             n["loss"] += float(edge_loss)
             n["triplet_loss"] += float(triplet_loss)
             n["events"] += 1
-            true, same = edge_targets(event, event.edge_index)
+            view = self.training_view(event)
+            true, same = view.edge_true, view.edge_same
             kept = torch.sigmoid(out.edge_logits).cpu() > cfg.score_cut
             counts = edge_counts(event.edge_index, event.track_edges, event.particle_id, event.pt, edge_mask=kept)
             total = counts if total is None else total + counts
