@@ -61,7 +61,7 @@ def step_times(task, events, steps: int, seed: int, fast: bool,
     generator = torch.Generator().manual_seed(seed)
     model = task.model.train()
     times, losses = [], []
-    step = per_sector_step if per_sector else task.training_step
+    step = (lambda *args: per_sector_step(task, *args)) if per_sector else task.training_step
     with fast_inference(fast):
         for k in range(steps):
             model.zero_grad(set_to_none=True)
