@@ -45,9 +45,7 @@ def per_sector_step(task, model, event, generator):
     from trackgnn.processing import random_sector
 
     sector = task.training_view(random_sector(event, task.config.train_sectors, generator), keep=False)
-    out = model(**task.inputs(sector, "cpu"), max_triplets=task.config.triplets.max_triplets, generator=generator)
-    edge_loss, triplet_loss = task.losses(out, sector)
-    return edge_loss + task.config.triplets.loss_weight * triplet_loss
+    return task.sector_loss(model, sector, generator)
 
 
 def step_times(task, events, steps: int, seed: int, fast: bool,

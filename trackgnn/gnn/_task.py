@@ -64,8 +64,8 @@ class GNNTask:
         if cached is not None and cached[0] is event:
             return cached[1]
         true, same = edge_targets(event, event.edge_index)
-        view = TrainingView(x=event.x, phi=event.phi, edge_index=event.edge_index, edge_true=true, edge_same=same,
-                    edge_pt=event.pt[event.edge_index[0]], num_nodes=event.num_nodes)
+        view = TrainingView(x=event.x, phi=event.phi, edge_index=event.edge_index, edge_true=true,
+                            edge_same=same, edge_pt=event.pt[event.edge_index[0]], num_nodes=event.num_nodes)
         edge_attr = edge_feature_matrix(event, event.edge_index, self.config.model.edge_features)
         if edge_attr is not None:
             view.edge_attr = edge_attr
@@ -110,8 +110,13 @@ class GNNTask:
 
     # ---------------------------------------------------------------- protocol
     def training_step(self, model: nn.Module, event, generator: torch.Generator) -> Tensor:
+        return self.sector_loss(model, random_sector(self.training_view(event), self.config.train_sectors,
+                                                     generator), generator)
+
+    def sector_loss(self, model: nn.Module, sector: TrainingView, generator: torch.Generator) -> Tensor:
+        """The training loss of one sector of a :meth:`training_view`: the edge loss plus
+        ``triplets.loss_weight`` times the triplet loss of ``triplets.max_triplets`` drawn triplets."""
         device = next(self.model.parameters()).device
-        sector = random_sector(self.training_view(event), self.config.train_sectors, generator)
         out = model(**self.inputs(sector, device), max_triplets=self.config.triplets.max_triplets,
                     generator=generator)
         edge_loss, triplet_loss = self.losses(out, sector)
