@@ -296,6 +296,66 @@ def test_truth_gnn_diagnosis_scores_with_the_truth_in_the_gnn_and_says_so(evalua
     assert diagnosis["trackml_score"]["mean"] > honest["trackml_score"]["mean"]
 
 
+def test_later_passes_run_the_second_pass_again_on_the_hits_still_free(evaluated, tmp_path):
+    """``second_pass.repeats``: after the second pass, its stages run again (``pass3_``) on the hits
+    neither pass put on a track; ``graph_r`` / ``graph_k`` widen the embedding graph of the later passes."""
+    import yaml
+
+    from trackgnn.data import load_event
+    from trackgnn.pipeline import InferenceChain, pass_prefix, unprefixed_step
+
+    root, gnn, _ = evaluated
+    hits, cells = load_event(root / "raw" / "event000001004", parts=("hits", "cells"))
+    two = InferenceChain(gnn, device="cpu")
+    config = yaml.safe_load(gnn.read_text())
+    config["second_pass"].update(repeats=1)
+    three_passes = tmp_path / "three_passes.yaml"
+    three_passes.write_text(yaml.safe_dump(config))
+    three = InferenceChain(three_passes, device="cpu")
+    assert three.later_passes == [2, 3] and two.later_passes == [2]
+    later = [name for name in two.step_names if name.startswith("pass2_")]
+    assert three.step_names[:len(two.step_names) - len(later)] == [n for n in two.step_names if n not in later]
+    assert [n for n in three.step_names if n.startswith("pass3_")] == [n.replace("pass2_", "pass3_") for n in later]
+    assert [n for n in three.step_names if n.startswith("pass2_")] == later
+    assert unprefixed_step("pass3_gnn") == "gnn" and unprefixed_step("pass3_preprocessing") == "pass2_preprocessing"
+    assert pass_prefix(3) == "pass3_" and unprefixed_step("gnn") == "gnn"
+
+    before, after = two.run(1004, hits, cells), three.run(1004, hits, cells)
+    assert after.seconds.keys() == set(three.step_names)
+    # the same first two passes (the final extension runs after the last pass: compare before it)
+    config["final_extension"] = {"enabled": False}
+    for name, passes in (("two.yaml", 0), ("three.yaml", 1)):
+        config["second_pass"]["repeats"] = passes
+        (tmp_path / name).write_text(yaml.safe_dump(config))
+    two_raw = InferenceChain(tmp_path / "two.yaml", device="cpu").run(1004, hits, cells)
+    three_raw = InferenceChain(tmp_path / "three.yaml", device="cpu").run(1004, hits, cells)
+    tracked = two_raw.labels >= 0
+    assert np.array_equal(three_raw.labels[tracked], two_raw.labels[tracked])
+    new = three_raw.labels[~tracked]
+    assert (new[new >= 0] > two_raw.labels.max()).all()
+    for stage, edges in two_raw.graphs.items():
+        n = edges.shape[1]
+        assert torch.equal(three_raw.graphs[stage][:, :n], edges)
+        assert (~tracked[three_raw.graphs[stage][:, n:].numpy()]).all()  # among the hits still free
+    assert three_raw.graphs["embedding"].shape[1] > two_raw.graphs["embedding"].shape[1]
+    assert before.labels.shape == after.labels.shape
+
+    # a wider graph among the free hits: more second-pass embedding edges, the first pass unchanged
+    config["second_pass"].update(repeats=0, graph_r=0.5, graph_k=40)
+    wide = tmp_path / "wide.yaml"
+    wide.write_text(yaml.safe_dump(config))
+    widened = InferenceChain(wide, device="cpu")
+    assert next(s for s in widened.second_pass if s.name == "embedding").config.graph.k == 40
+    assert next(s for s in widened.trained if s.name == "embedding").config.graph.k != 40
+    config["second_pass"]["enabled"] = False
+    (tmp_path / "one.yaml").write_text(yaml.safe_dump(config))
+    one = InferenceChain(tmp_path / "one.yaml", device="cpu").run(1004, hits, cells)
+    wide_raw = widened.run(1004, hits, cells)
+    n = one.graphs["embedding"].shape[1]
+    assert torch.equal(wide_raw.graphs["embedding"][:, :n], one.graphs["embedding"])
+    assert wide_raw.graphs["embedding"].shape[1] - n > two_raw.graphs["embedding"].shape[1] - n
+
+
 def test_the_second_pass_can_tune_its_own_gnn_on_its_own_graphs(evaluated, tmp_path):
     """``second_pass.train_epochs``: ``trackgnn train`` builds the second pass's graphs on the training and
     validation events (the free hits of the trained first pass), fine-tunes a copy of the GNN there and fits

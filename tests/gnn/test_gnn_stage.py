@@ -125,6 +125,14 @@ def test_config_errors_name_the_key(tmp_path, filter_outputs):
         load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"enabled": True, "filter_epochs": 4}))
     with pytest.raises(ConfigError, match=r"second_pass.*filter_lr must be > 0, got 0"):
         load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"train_epochs": 2, "filter_lr": 0.0}))
+    with pytest.raises(ConfigError, match=r"second_pass.*repeats must be an integer >= 0, got -1"):
+        load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"enabled": True, "repeats": -1}))
+    with pytest.raises(ConfigError, match=r"second_pass.*graph_k must be an integer >= 1 or null, got 0"):
+        load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"enabled": True, "graph_k": 0}))
+    with pytest.raises(ConfigError, match=r"second_pass.*graph_r must be > 0 or null, got -0.1"):
+        load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"enabled": True, "graph_r": -0.1}))
+    with pytest.raises(ConfigError, match=r"second_pass.*graph_k"):
+        load_stage_config(gnn_config(tmp_path, filter_outputs, second_pass={"enabled": True, "graph_k": 2.5}))
     with pytest.raises(ConfigError, match=r"final_extension.*must be > 0, got 2, -1"):
         load_stage_config(gnn_config(tmp_path, filter_outputs, final_extension={"max_dist_sz": -1.0}))
     with pytest.raises(ConfigError, match=r"final_extension.*min_hits must be >= 3, got 2"):

@@ -255,6 +255,15 @@ class SecondPassConfig:
         first pass's filter learnt graphs where displaced and low-pT edges are rare.
     filter_lr : float
         The filter's fine-tuning learning rate (cosine schedule over ``filter_epochs``).
+    graph_r, graph_k : float or None, int or None
+        The radius and neighbours per hit of the embedding graph among the free hits (None: the
+        embedding config's ``graph.r`` / ``graph.k``).  Free hits are sparse in the embedding: a
+        wider graph reaches edges the first pass's graph could not afford.  The second pass's
+        filter and GNN are tuned on graphs built this way.
+    repeats : int
+        How many more times the second pass's stages (graph, filter, GNN, track building and
+        selection) run on the hits still free after it: a third pass, a fourth, ...  Each finds
+        tracks among fewer hits, whose neighbours are more and more their own.
     """
 
     enabled: bool = False
@@ -264,17 +273,24 @@ class SecondPassConfig:
     quality_cut: float | None = None
     filter_epochs: int = 0
     filter_lr: float = 0.001
+    graph_r: float | None = None
+    graph_k: int | None = None
+    repeats: int = 0
 
     def __post_init__(self) -> None:
         if not 0 <= self.filter_cut <= 1:
             raise ValueError(f"filter_cut must be in [0, 1], got {self.filter_cut}")
-        for name in ("train_epochs", "filter_epochs"):
+        for name in ("train_epochs", "filter_epochs", "repeats"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
         for name in ("lr", "filter_lr"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.graph_r is not None and not self.graph_r > 0:
+            raise ValueError(f"graph_r must be > 0 or null, got {self.graph_r}")
+        if self.graph_k is not None and (isinstance(self.graph_k, bool) or self.graph_k < 1):
+            raise ValueError(f"graph_k must be an integer >= 1 or null, got {self.graph_k!r}")
         if self.filter_epochs > 0 and self.train_epochs == 0:
             raise ValueError(f"filter_epochs {self.filter_epochs} needs train_epochs > 0: the second pass's GNN "
                              "learns the graphs its tuned filter keeps")

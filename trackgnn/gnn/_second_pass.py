@@ -100,23 +100,26 @@ class SecondPassFilterStage(_FineTuned, FilterStage):
     """The filter stage of the second pass (:func:`second_pass_filter_config`), tuned from the first pass's."""
 
 
-def second_pass_upstream(trained: list, filter_cut: float, tuned_filter=None) -> list:
-    """The trained embedding and filter stages as the second pass runs them: the embedding stage
-    without its ``embedding`` step (a hit keeps its first-pass embedding), the filter at
-    ``filter_cut`` (or ``tuned_filter``, the second pass's own trained filter stage); other stages
-    as they are."""
+def second_pass_upstream(trained: list, settings: SecondPassConfig, tuned_filter=None) -> list:
+    """The trained embedding and filter stages as the second pass runs them (``settings``): the
+    embedding stage without its ``embedding`` step (a hit keeps its first-pass embedding), its
+    graph at ``settings.graph_r`` / ``graph_k`` where set; the filter at ``settings.filter_cut``
+    (or ``tuned_filter``, the second pass's own trained filter stage); other stages as they are."""
     from trackgnn.stages import TrainedStage
 
     stages = []
     for stage in trained:
         kind, config, model, device = stage.stage, stage.config, stage.model, stage.device
         if stage.name == "embedding":
+            graph = dataclasses.replace(config.graph, r=settings.graph_r or config.graph.r,
+                                        k=settings.graph_k or config.graph.k)
+            config = dataclasses.replace(config, graph=graph)
             steps = [(name, run) for name, run in kind.inference_steps(config, model, device) if name != "embedding"]
             stage = TrainedStage(kind, config, model, device, steps)
         elif stage.name == "filter" and tuned_filter is not None:
             stage = tuned_filter
         elif stage.name == "filter":
-            config = dataclasses.replace(config, score_cut=filter_cut)
+            config = dataclasses.replace(config, score_cut=settings.filter_cut)
             stage = TrainedStage(kind, config, model, device, kind.inference_steps(config, model, device))
         stages.append(stage)
     return stages
@@ -178,7 +181,8 @@ def _build_graphs(config: GNNStageConfig, derived: GNNStageConfig, first_pass_st
     record = config_record(config)
     source = json.dumps({"first_pass": _identity(first_pass_state), "filter": _identity(first_filter),
                          "filter_cut": settings.filter_cut, "filter_epochs": settings.filter_epochs,
-                         "filter_lr": settings.filter_lr, "data_split": list(derived.data_split),
+                         "filter_lr": settings.filter_lr, "graph_r": settings.graph_r, "graph_k": settings.graph_k,
+                         "data_split": list(derived.data_split),
                          "tracking": record["tracking"], "score_cut": record["score_cut"],
                          "input_cut": record["input_cut"]}, sort_keys=True)
     source_path = graphs / _SOURCE_FILE
@@ -187,7 +191,7 @@ def _build_graphs(config: GNNStageConfig, derived: GNNStageConfig, first_pass_st
         return False, None
     stage = GNNStage()
     first_pass = stage.load_trained(config, "cpu")
-    upstream = second_pass_upstream([s.load_trained(c, "cpu") for _, s, c in upstream_list], settings.filter_cut)
+    upstream = second_pass_upstream([s.load_trained(c, "cpu") for _, s, c in upstream_list], settings)
     data = stage.data_module(config, is_main=False)
     files = {split: data.files(split) for split in ("train", "val")}
     source_path.unlink(missing_ok=True)

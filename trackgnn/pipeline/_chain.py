@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,10 +13,26 @@ import numpy as np
 from trackgnn.errors import ConfigError
 from trackgnn.stages import Step, StepHook, TrainedStage, run_step
 
-__all__ = ["PRECISIONS", "SECOND_PASS_PREFIX", "ChainResult", "InferenceChain"]
+__all__ = ["PRECISIONS", "SECOND_PASS_PREFIX", "ChainResult", "InferenceChain", "pass_prefix", "unprefixed_step"]
 
 #: Prefix of the second pass's step names.
 SECOND_PASS_PREFIX = "pass2_"
+_LATER_PASS = re.compile(r"pass(\d+)_")
+
+
+def pass_prefix(number: int) -> str:
+    """Prefix of the step names of pass ``number`` (2: the second pass, 3: the third, ...)."""
+    return f"pass{number}_"
+
+
+def unprefixed_step(name: str) -> str:
+    """A step name without its later-pass prefix (``pass3_gnn`` → ``gnn``); a later pass's
+    ``preprocessing`` (its free hits) is named as the second pass's (``pass2_preprocessing``)."""
+    match = _LATER_PASS.match(name)
+    if match is None:
+        return name
+    rest = name[match.end():]
+    return f"{SECOND_PASS_PREFIX}{rest}" if rest == "preprocessing" else rest
 
 #: Precisions the chain runs its networks in.
 PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
@@ -113,7 +130,7 @@ class InferenceChain:
         if settings.filter_epochs > 0:
             filter_config = next(stage.config for stage in self.trained if stage.name == "filter")
             tuned_filter = load_second_pass_filter(self.config, filter_config, self.device, checkpoint_dir)
-        stages = second_pass_upstream(self.trained, settings.filter_cut, tuned_filter)
+        stages = second_pass_upstream(self.trained, settings, tuned_filter)
         if settings.train_epochs > 0:
             stages[-1] = load_second_pass(self.config, self.device, checkpoint_dir)
         return stages
@@ -137,12 +154,20 @@ class InferenceChain:
         return [trained.name for trained in self.trained]
 
     @property
+    def later_passes(self) -> list[int]:
+        """The numbers of the passes after the first: ``[2]`` with a second pass, ``[2, 3]`` with
+        ``second_pass.repeats: 1``, ...; none without."""
+        return list(range(2, 3 + self.config.second_pass.repeats)) if self.second_pass else []
+
+    @property
     def step_names(self) -> list[str]:
         """``preprocessing``, then every stage's steps, in the order they run (keys of ``seconds``); with a
-        second pass, ``pass2_preprocessing`` (the free hits) and every stage's steps again, prefixed ``pass2_``."""
+        second pass, ``pass2_preprocessing`` (the free hits) and every stage's steps again, prefixed ``pass2_``
+        (then ``pass3_``, ... for each of ``second_pass.repeats``)."""
         names = ["preprocessing", *(name for trained in self.trained for name in trained.step_names)]
-        if self.second_pass:
-            names += [f"{SECOND_PASS_PREFIX}preprocessing", *(f"{SECOND_PASS_PREFIX}{name}" for trained in self.second_pass
+        for number in self.later_passes:
+            prefix = pass_prefix(number)
+            names += [f"{prefix}preprocessing", *(f"{prefix}{name}" for trained in self.second_pass
                                                   for name in trained.step_names)]
         if self.config.final_extension.enabled:
             names.append("final_extension")
@@ -183,10 +208,11 @@ class InferenceChain:
             return ChainResult(None, labels, seconds, graphs)
         data = self._run_stages(self.trained, hits_data, timed, graphs)
         labels[:] = data.track_label.numpy()
-        if self.second_pass and (labels < 0).any():
-            self._run_second_pass(hits_data, data.embedding, labels, timed, graphs)
-        elif self.second_pass:  # every hit on a track: nothing left for it
-            seconds.update({name: 0.0 for name in self.step_names if name.startswith(SECOND_PASS_PREFIX)})
+        for number in self.later_passes:
+            if (labels < 0).any():
+                self._run_later_pass(number, hits_data, data.embedding, labels, timed, graphs)
+            else:  # every hit on a track: nothing left for it
+                seconds.update({name: 0.0 for name in self.step_names if name.startswith(pass_prefix(number))})
         if self.config.final_extension.enabled:
             labels[:] = timed(Step("final_extension", self._final_extension), (labels, hits_data))
         return ChainResult(data, labels, seconds, graphs)
@@ -216,26 +242,27 @@ class InferenceChain:
             graphs[trained.name] = edges if trained.name not in graphs else torch.cat([graphs[trained.name], edges], 1)
         return data
 
-    def _run_second_pass(self, hits_data: Any, embedding: Any, labels: np.ndarray, timed: StepHook,
-                         graphs: dict[str, Any]) -> None:
-        """The stages again on the hits without a track (``labels`` < 0), with their first-pass ``embedding``
-        rows; the new tracks are added to ``labels``."""
+    def _run_later_pass(self, number: int, hits_data: Any, embedding: Any, labels: np.ndarray, timed: StepHook,
+                        graphs: dict[str, Any]) -> None:
+        """Pass ``number`` (2, 3, ...): the second pass's stages on the hits without a track (``labels`` < 0),
+        with their first-pass ``embedding`` rows; the new tracks are added to ``labels``."""
         import torch
 
         from trackgnn.processing import subset_nodes
 
         free = labels < 0
         rows = np.flatnonzero(free)
+        prefix = pass_prefix(number)
 
         def renamed(step: Step, item: Any) -> Any:
-            return timed(Step(f"{SECOND_PASS_PREFIX}{step.name}", step.run, step.owner), item)
+            return timed(Step(f"{prefix}{step.name}", step.run, step.owner), item)
 
         def free_hits(event: Any) -> Any:
             out = subset_nodes(event, torch.from_numpy(free))
             out.embedding = embedding[torch.from_numpy(rows)]
             return out
 
-        data = timed(Step(f"{SECOND_PASS_PREFIX}preprocessing", free_hits), hits_data)
+        data = timed(Step(f"{prefix}preprocessing", free_hits), hits_data)
         data = self._run_stages(self.second_pass, data, renamed, graphs, rows)
         found = data.track_label.numpy()
         new = found >= 0

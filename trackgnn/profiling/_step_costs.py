@@ -22,7 +22,7 @@ from trackgnn.profiling._counters import (
     sum_costs,
 )
 from trackgnn.profiling._model_counts import count_edge_filter, count_embedding_net, count_interaction_gnn
-from trackgnn.pipeline import SECOND_PASS_PREFIX
+from trackgnn.pipeline import SECOND_PASS_PREFIX, unprefixed_step
 from trackgnn.stages import Step
 
 __all__ = ["STEP_COSTS", "search_cost", "step_cost", "track_building_cost"]
@@ -146,9 +146,10 @@ def step_cost(step: Step) -> Callable[[Any, Any], Cost]:
     ValueError
         ``could not resolve 'x' among [...]`` for a step without a cost model.
 
-    The second pass's steps (``pass2_`` + a step's name) cost what that step costs on their input.
+    A later pass's steps (``pass2_``, ``pass3_``, ... + a step's name) cost what that step costs on
+    their input.
     """
-    model = STEP_COSTS.get(step.name, STEP_COSTS.get(step.name.removeprefix(SECOND_PASS_PREFIX)))
+    model = STEP_COSTS.get(step.name, STEP_COSTS.get(unprefixed_step(step.name)))
     if model is None:
         raise ValueError(f"roofline cost model: could not resolve step {step.name!r} among {sorted(STEP_COSTS)}")
     return lambda data, out: model(step, data, out)
