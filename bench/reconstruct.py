@@ -11,11 +11,14 @@ training-time forward (the previous implementation, ``fast_inference(False)``) a
 inference paths (chunked MLPs with split first layers, the graph grouped once for aggregation).
 ``--compare kernels --precision fp32`` compares the inference paths with ATen's modules only against the
 same paths with the numba row kernels (gathered rows added in place, LayerNorm → SiLU fused; FP32 only).
+``--compare passes --precision fp32`` compares the chain with its passes after the second left out
+(``second_pass.repeats: 0``) against the config's (the third pass's cost).
 
     python bench/reconstruct.py                                   # configs/gnn.yaml, its test events
     python bench/reconstruct.py --config configs/gnn.yaml --data data/simulated --events 5
     python bench/reconstruct.py --compare inference --precision fp32 --events 3
     python bench/reconstruct.py --compare kernels --precision fp32 --events 3
+    python bench/reconstruct.py --compare passes --precision fp32 --events 3
     python bench/reconstruct.py --json bench/results/reconstruct.json
 """
 
@@ -44,14 +47,27 @@ def _events(chain, data_dir: str | None, n_events: int):
     return events
 
 
-def measure(config: str, events: list, settings: dict[str, tuple[str, bool, bool]], device: str) -> dict:
-    """Median seconds per step over ``events[1:]`` (``events[0]`` warms up) of each setting
-    ``name: (precision, inference paths, row kernels)``, the settings alternating event by event."""
-    from trackgnn.models import fast_inference, row_kernels
+def _chain(config: str, device: str, precision: str, repeats: int | None):
+    """The trained chain of ``config``; ``repeats``, when not None, replaces ``second_pass.repeats``."""
+    import dataclasses
+
     from trackgnn.pipeline import InferenceChain
 
-    chains = {name: (InferenceChain(config, device=device, precision=precision), fast, kernels)
-              for name, (precision, fast, kernels) in settings.items()}
+    chain = InferenceChain(config, device=device, precision=precision)
+    if repeats is not None:
+        chain.config = dataclasses.replace(chain.config, second_pass=dataclasses.replace(chain.config.second_pass,
+                                                                                         repeats=repeats))
+    return chain
+
+
+def measure(config: str, events: list, settings: dict[str, tuple[str, bool, bool, int | None]], device: str) -> dict:
+    """Median seconds per step over ``events[1:]`` (``events[0]`` warms up) of each setting
+    ``name: (precision, inference paths, row kernels, second_pass.repeats or None for the config's)``,
+    the settings alternating event by event."""
+    from trackgnn.models import fast_inference, row_kernels
+
+    chains = {name: (_chain(config, device, precision, repeats), fast, kernels)
+              for name, (precision, fast, kernels, repeats) in settings.items()}
     steps: dict[str, dict[str, list[float]]] = {name: {} for name in settings}
     walls: dict[str, list[float]] = {name: [] for name in settings}
     for k, (event_id, hits, cells) in enumerate(events):
@@ -78,9 +94,10 @@ def main() -> None:
     parser.add_argument("--data", default=None, help="TrackML directory (default: the config's test events)")
     parser.add_argument("--events", type=int, default=3, help="events measured (plus one warm-up)")
     parser.add_argument("--precision", default="bf16", help="the optimised path's precision")
-    parser.add_argument("--compare", choices=["precision", "inference", "kernels"], default="precision",
+    parser.add_argument("--compare", choices=["precision", "inference", "kernels", "passes"], default="precision",
                         help="precision: FP32 vs --precision; inference: training-time forward vs inference paths; "
-                             "kernels: inference paths with ATen's modules only vs with the numba row kernels")
+                             "kernels: inference paths with ATen's modules only vs with the numba row kernels; "
+                             "passes: two passes (second_pass.repeats 0) vs the config's")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
@@ -96,19 +113,24 @@ def main() -> None:
     n_hits = [len(hits) for _, hits, _ in events[1:]]
     print(f"{len(events) - 1} events measured (+1 warm-up), {statistics.mean(n_hits):.0f} hits per event on average")
     if args.compare == "precision":
-        settings = {"fp32": ("fp32", True, True), args.precision: (args.precision, True, True)}
+        settings = {"fp32": ("fp32", True, True, None), args.precision: (args.precision, True, True, None)}
     elif args.compare == "inference":
-        settings = {"reference": (args.precision, False, True), "inference": (args.precision, True, True)}
+        settings = {"reference": (args.precision, False, True, None), "inference": (args.precision, True, True, None)}
+    elif args.compare == "kernels":
+        settings = {"aten": (args.precision, True, False, None), "kernels": (args.precision, True, True, None)}
     else:
-        settings = {"aten": (args.precision, True, False), "kernels": (args.precision, True, True)}
+        settings = {"two passes": (args.precision, True, True, 0), "config": (args.precision, True, True, None)}
     results = measure(args.config, events, settings, args.device)
     (base_name, baseline), (opt_name, optimised) = results.items()
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    width = max(len(step) for step in ["step", *baseline]) + 2
+    steps = [*optimised, *(step for step in baseline if step not in optimised)]
+    steps.append(steps.pop(steps.index("total (wall)")))
+    width = max(len(step) for step in ["step", *steps]) + 2
     print(f"{'step':<{width}}{base_name + ' [s]':>15}{opt_name + ' [s]':>15}{'ratio':>8}")
-    for step in baseline:
-        ratio = baseline[step] / optimised[step] if optimised.get(step) else float("nan")
-        print(f"{step:<{width}}{baseline[step]:>15.3f}{optimised.get(step, float('nan')):>15.3f}{ratio:>7.2f}x")
+    nan = float("nan")
+    for step in steps:
+        ratio = baseline[step] / optimised[step] if optimised.get(step) and step in baseline else nan
+        print(f"{step:<{width}}{baseline.get(step, nan):>15.3f}{optimised.get(step, nan):>15.3f}{ratio:>7.2f}x")
     print(f"peak RSS of this process: {peak_gb:.2f} GB")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
