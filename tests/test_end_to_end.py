@@ -411,6 +411,14 @@ def test_the_second_pass_can_tune_its_own_gnn_on_its_own_graphs(evaluated, tmp_p
     tuned.write_text(yaml.safe_dump(config))
     code, _, err = _run(["train", tuned])
     assert code == 0 and "second pass: building the graphs of 3 train events" in err and "epoch 3/3" in err
+    # another graph among the free hits (second_pass.graph_k): new graphs, built as the chain will build them
+    edges_before = load_event_data(second / "graphs" / "train" / "event000001000.pt").edge_index.shape[1]
+    config["second_pass"]["graph_k"] = 2
+    tuned.write_text(yaml.safe_dump(config))
+    code, _, err = _run(["train", tuned])
+    assert code == 0 and "second pass: building the graphs of 3 train events" in err and "epoch 3/3" in err
+    narrow = load_event_data(second / "graphs" / "train" / "event000001000.pt")
+    assert 0 < narrow.edge_index.shape[1] < edges_before
     # tuned from another first pass: a clear error naming the command that tunes it again
     path = second / "checkpoints" / "best.pt"
     state = torch.load(path, weights_only=False)
