@@ -15,14 +15,16 @@ from trackgnn.stages import Step, StepHook, TrainedStage, run_step
 
 __all__ = ["PRECISIONS", "SECOND_PASS_PREFIX", "ChainResult", "InferenceChain", "pass_prefix", "unprefixed_step"]
 
-#: Prefix of the second pass's step names.
-SECOND_PASS_PREFIX = "pass2_"
-_LATER_PASS = re.compile(r"pass(\d+)_")
+_LATER_PASS = re.compile(r"pass\d+_")
 
 
 def pass_prefix(number: int) -> str:
     """Prefix of the step names of pass ``number`` (2: the second pass, 3: the third, ...)."""
     return f"pass{number}_"
+
+
+#: Prefix of the second pass's step names.
+SECOND_PASS_PREFIX = pass_prefix(2)
 
 
 def unprefixed_step(name: str) -> str:
