@@ -13,12 +13,15 @@ inference paths (chunked MLPs with split first layers, the graph grouped once fo
 same paths with the numba row kernels (gathered rows added in place, LayerNorm → SiLU fused; FP32 only).
 ``--compare passes --precision fp32`` compares the chain with its passes after the second left out
 (``second_pass.repeats: 0``) against the config's (the third pass's cost).
+``--compare gemm --precision fp32`` compares the inference paths' float32 products through ATen's
+``linear`` (MKL's SGEMM) against oneDNN's (:mod:`trackgnn.models._dense_linear`).
 
     python bench/reconstruct.py                                   # configs/gnn.yaml, its test events
     python bench/reconstruct.py --config configs/gnn.yaml --data data/simulated --events 5
     python bench/reconstruct.py --compare inference --precision fp32 --events 3
     python bench/reconstruct.py --compare kernels --precision fp32 --events 3
     python bench/reconstruct.py --compare passes --precision fp32 --events 3
+    python bench/reconstruct.py --compare gemm --precision fp32 --events 3
     python bench/reconstruct.py --json bench/results/reconstruct.json
 """
 
@@ -30,6 +33,17 @@ import resource
 import statistics
 import time
 from pathlib import Path
+from typing import NamedTuple
+
+
+class Setting(NamedTuple):
+    """How one side of a comparison runs the chain."""
+
+    precision: str
+    fast: bool = True  # the networks' inference paths (else their training-time forward)
+    kernels: bool = True  # the numba row kernels in those paths (else ATen's modules only)
+    repeats: int | None = None  # second_pass.repeats (None: the config's)
+    onednn: bool = True  # float32 products through oneDNN where available (else ATen's MKL linear)
 
 
 def _events(chain, data_dir: str | None, n_events: int):
@@ -60,19 +74,18 @@ def _chain(config: str, device: str, precision: str, repeats: int | None):
     return chain
 
 
-def measure(config: str, events: list, settings: dict[str, tuple[str, bool, bool, int | None]], device: str) -> dict:
-    """Median seconds per step over ``events[1:]`` (``events[0]`` warms up) of each setting
-    ``name: (precision, inference paths, row kernels, second_pass.repeats or None for the config's)``,
-    the settings alternating event by event."""
-    from trackgnn.models import fast_inference, row_kernels
+def measure(config: str, events: list, settings: dict[str, Setting], device: str) -> dict:
+    """Median seconds per step over ``events[1:]`` (``events[0]`` warms up) of each named
+    :class:`Setting`, the settings alternating event by event."""
+    from trackgnn.models import fast_inference, onednn_linear, row_kernels
 
-    chains = {name: (_chain(config, device, precision, repeats), fast, kernels)
-              for name, (precision, fast, kernels, repeats) in settings.items()}
+    chains = {name: (_chain(config, device, setting.precision, setting.repeats), setting)
+              for name, setting in settings.items()}
     steps: dict[str, dict[str, list[float]]] = {name: {} for name in settings}
     walls: dict[str, list[float]] = {name: [] for name in settings}
     for k, (event_id, hits, cells) in enumerate(events):
-        for name, (chain, fast, kernels) in chains.items():
-            with fast_inference(fast), row_kernels(kernels):
+        for name, (chain, setting) in chains.items():
+            with fast_inference(setting.fast), row_kernels(setting.kernels), onednn_linear(setting.onednn):
                 start = time.perf_counter()
                 result = chain.run(event_id, hits, cells)
                 wall = time.perf_counter() - start
@@ -94,10 +107,12 @@ def main() -> None:
     parser.add_argument("--data", default=None, help="TrackML directory (default: the config's test events)")
     parser.add_argument("--events", type=int, default=3, help="events measured (plus one warm-up)")
     parser.add_argument("--precision", default="bf16", help="the optimised path's precision")
-    parser.add_argument("--compare", choices=["precision", "inference", "kernels", "passes"], default="precision",
+    parser.add_argument("--compare", choices=["precision", "inference", "kernels", "passes", "gemm"],
+                        default="precision",
                         help="precision: FP32 vs --precision; inference: training-time forward vs inference paths; "
                              "kernels: inference paths with ATen's modules only vs with the numba row kernels; "
-                             "passes: two passes (second_pass.repeats 0) vs the config's")
+                             "passes: two passes (second_pass.repeats 0) vs the config's; "
+                             "gemm: float32 products with ATen's linear (MKL) vs oneDNN")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
@@ -112,14 +127,13 @@ def main() -> None:
     del chain
     n_hits = [len(hits) for _, hits, _ in events[1:]]
     print(f"{len(events) - 1} events measured (+1 warm-up), {statistics.mean(n_hits):.0f} hits per event on average")
-    if args.compare == "precision":
-        settings = {"fp32": ("fp32", True, True, None), args.precision: (args.precision, True, True, None)}
-    elif args.compare == "inference":
-        settings = {"reference": (args.precision, False, True, None), "inference": (args.precision, True, True, None)}
-    elif args.compare == "kernels":
-        settings = {"aten": (args.precision, True, False, None), "kernels": (args.precision, True, True, None)}
-    else:
-        settings = {"two passes": (args.precision, True, True, 0), "config": (args.precision, True, True, None)}
+    settings = {
+        "precision": {"fp32": Setting("fp32"), args.precision: Setting(args.precision)},
+        "inference": {"reference": Setting(args.precision, fast=False), "inference": Setting(args.precision)},
+        "kernels": {"aten": Setting(args.precision, kernels=False), "kernels": Setting(args.precision)},
+        "passes": {"two passes": Setting(args.precision, repeats=0), "config": Setting(args.precision)},
+        "gemm": {"mkl": Setting(args.precision, onednn=False), "onednn": Setting(args.precision)},
+    }[args.compare]
     results = measure(args.config, events, settings, args.device)
     (base_name, baseline), (opt_name, optimised) = results.items()
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20

@@ -1,6 +1,7 @@
 """Network layers the stages build their networks from: the MLP block (every stage), the Interaction
 Network layer and GNN and the triplet classifier (the GNN stage)."""
 
+from trackgnn.models._dense_linear import dense_linear, onednn_linear
 from trackgnn.models._gathered_mlp import (
     GatheredInput,
     chunk_rows_for,
@@ -23,10 +24,12 @@ __all__ = [
     "MLP",
     "TripletClassifier",
     "chunk_rows_for",
+    "dense_linear",
     "fast_inference",
     "gathered_forward",
     "gathered_mlp",
     "inference_ready",
+    "onednn_linear",
     "resolve_activation",
     "row_kernels",
 ]

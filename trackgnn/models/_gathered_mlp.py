@@ -18,11 +18,13 @@ Only for modules in eval mode without gradient (:func:`inference_ready`).
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Iterator, NamedTuple, Sequence
 
 import torch
 from torch import Tensor, nn
 
+from trackgnn.models._dense_linear import dense_linear
 from trackgnn.models._row_threads import chunked_rows
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "GatheredInput", "chunk_rows_for", "fast_inference", "fast_paths_enabled",
@@ -142,7 +144,7 @@ def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: in
     weights = torch.split(linear.weight, [block.table.shape[1] for block in inputs], dim=1)
     # a gathered block is projected per table row first: one small matmul instead of one per output row, in one
     # product (autocast applies as to nn.Linear; products by chunks of rows joined by torch.cat wrote the result twice)
-    blocks = [(block.table if block.index is None else nn.functional.linear(block.table, weight), block.index,
+    blocks = [(block.table if block.index is None else dense_linear(block.table, weight), block.index,
                weight if block.index is None else None) for block, weight in zip(inputs, weights)]
     rest = list(mlp)[1:]
     if _kernels_apply(blocks, linear):
@@ -176,7 +178,8 @@ def _kernels_apply(blocks: list, linear: nn.Linear) -> bool:
 def _row_steps(rest: Sequence[nn.Module]) -> list:
     """The modules after the first linear layer, each ``LayerNorm`` followed by ``SiLU`` or ``Tanh`` as
     one ``(kernel, gamma, beta, eps)`` step (:func:`~trackgnn.models._row_kernels.layer_norm_silu`,
-    :func:`~trackgnn.models._row_kernels.layer_norm_tanh`)."""
+    :func:`~trackgnn.models._row_kernels.layer_norm_tanh`), each ``nn.Linear`` as its
+    :func:`~trackgnn.models._dense_linear.dense_linear`."""
     from trackgnn.models import _row_kernels as kernels
 
     fused = {nn.SiLU: kernels.layer_norm_silu, nn.Tanh: kernels.layer_norm_tanh}
@@ -189,6 +192,9 @@ def _row_steps(rest: Sequence[nn.Module]) -> list:
             steps.append((fused[type(following)], module.weight.detach().contiguous().numpy(),
                           module.bias.detach().contiguous().numpy(), float(module.eps)))
             k += 2
+        elif isinstance(module, nn.Linear):
+            steps.append(functools.partial(dense_linear, weight=module.weight, bias=module.bias))
+            k += 1
         else:
             steps.append(module)
             k += 1
@@ -209,7 +215,7 @@ def _kernel_rows(blocks: list, linear: nn.Linear, rest: Sequence[nn.Module], n_r
     def rows(start: int, stop: int) -> Tensor:
         z = None
         for table, weight in direct:  # the bias joins the first product (one GEMM with beta = 1)
-            term = nn.functional.linear(table[start:stop], weight, linear.bias if z is None else None)
+            term = dense_linear(table[start:stop], weight, linear.bias if z is None else None)
             z = term if z is None else z.add_(term)
         if z is None:
             z = torch.zeros((stop - start, width), dtype=torch.float32)
