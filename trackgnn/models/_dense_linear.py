@@ -14,28 +14,23 @@ measures one against the other).  Inference only: it records no gradient.
 
 from __future__ import annotations
 
-import contextlib
-from typing import Iterator
+from typing import ContextManager
 
 import torch
 from torch import Tensor, nn
 
+from trackgnn.models._switch import Switch
+
 __all__ = ["dense_linear", "onednn_linear", "onednn_linear_available"]
 
-_enabled = True
+_ONEDNN = Switch()
 _available: bool | None = None
 
 
-@contextlib.contextmanager
-def onednn_linear(enabled: bool = True) -> Iterator[None]:
+def onednn_linear(enabled: bool = True) -> ContextManager[None]:
     """Within this context :func:`dense_linear` uses oneDNN (default, where available) or ATen's
     ``linear`` only."""
-    global _enabled
-    previous, _enabled = _enabled, enabled
-    try:
-        yield
-    finally:
-        _enabled = previous
+    return _ONEDNN.turned(enabled)
 
 
 def _onednn(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
@@ -67,7 +62,7 @@ def onednn_linear_available() -> bool:
 def dense_linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``nn.functional.linear(x, weight, bias)``; with oneDNN when ``x`` is a float32 CPU matrix,
     no gradient is recorded, CPU autocast is off and :func:`onednn_linear_available`."""
-    if (_enabled and x.dim() == 2 and x.dtype == torch.float32 and weight.dtype == torch.float32
+    if (_ONEDNN and x.dim() == 2 and x.dtype == torch.float32 and weight.dtype == torch.float32
             and x.device.type == "cpu" and not torch.is_grad_enabled() and not torch.is_autocast_enabled("cpu")
             and x.shape[0] > 0 and onednn_linear_available()):
         return _onednn(x, weight, bias)

@@ -17,15 +17,15 @@ Only for modules in eval mode without gradient (:func:`inference_ready`).
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from typing import Iterator, NamedTuple, Sequence
+from typing import ContextManager, NamedTuple, Sequence
 
 import torch
 from torch import Tensor, nn
 
 from trackgnn.models._dense_linear import dense_linear
 from trackgnn.models._row_threads import chunked_rows
+from trackgnn.models._switch import Switch
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "GatheredInput", "chunk_rows_for", "fast_inference", "fast_paths_enabled",
            "gathered_forward", "gathered_mlp", "inference_ready", "row_kernels", "split_first_layer"]
@@ -52,40 +52,26 @@ class GatheredInput(NamedTuple):
     grouping: tuple | None = None
 
 
-_enabled = True
+_FAST_PATHS = Switch()
+_ROW_KERNELS = Switch()
 
 
-@contextlib.contextmanager
-def fast_inference(enabled: bool = True) -> Iterator[None]:
+def fast_inference(enabled: bool = True) -> ContextManager[None]:
     """Within this context, the networks' fast CPU paths are used (default) or not: ``enabled=False``
     runs the plain PyTorch / PyG modules, in inference and in training (the reference; tests and
     benchmarks compare the two in one process)."""
-    global _enabled
-    previous, _enabled = _enabled, enabled
-    try:
-        yield
-    finally:
-        _enabled = previous
+    return _FAST_PATHS.turned(enabled)
 
 
-_row_kernels_enabled = True
-
-
-@contextlib.contextmanager
-def row_kernels(enabled: bool = True) -> Iterator[None]:
+def row_kernels(enabled: bool = True) -> ContextManager[None]:
     """Within this context the float32 inference chunks use the numba row kernels (default) or
     ATen's modules only (``bench/reconstruct.py --compare kernels`` measures one against the other)."""
-    global _row_kernels_enabled
-    previous, _row_kernels_enabled = _row_kernels_enabled, enabled
-    try:
-        yield
-    finally:
-        _row_kernels_enabled = previous
+    return _ROW_KERNELS.turned(enabled)
 
 
 def fast_paths_enabled() -> bool:
     """Whether :func:`fast_inference` allows the fast CPU paths (the default)."""
-    return _enabled
+    return bool(_FAST_PATHS)
 
 
 def inference_ready(module: nn.Module) -> bool:
@@ -93,7 +79,7 @@ def inference_ready(module: nn.Module) -> bool:
     gradient being recorded) on the CPU (the paths are cache-sized chunks on CPU worker threads and
     numba kernels over NumPy views; a GPU runs the reference forward) and :func:`fast_inference`
     is not disabled."""
-    if not _enabled or module.training or torch.is_grad_enabled():
+    if not _FAST_PATHS or module.training or torch.is_grad_enabled():
         return False
     parameter = next(module.parameters(), None)
     return parameter is None or parameter.device.type == "cpu"
@@ -168,7 +154,7 @@ def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: in
 def _kernels_apply(blocks: list, linear: nn.Linear) -> bool:
     """Whether :func:`_kernel_rows` computes these blocks: float32 throughout (not under autocast),
     contiguous tables and int64 indices."""
-    if not _row_kernels_enabled or torch.is_autocast_enabled("cpu") or linear.weight.dtype != torch.float32:
+    if not _ROW_KERNELS or torch.is_autocast_enabled("cpu") or linear.weight.dtype != torch.float32:
         return False
     return all(table.dtype == torch.float32 and table.is_contiguous()
                and (index is None or (index.dtype == torch.int64 and index.is_contiguous()))
@@ -273,7 +259,7 @@ def gathered_forward(module: nn.Module, mlp: nn.Sequential, inputs: Sequence[Gat
     the reference forward that gathers each block (``table[index]``) and concatenates them."""
     if inference_ready(module):
         return gathered_mlp(mlp, inputs, n_rows, chunk_rows=chunk_rows)
-    if (_enabled and n_rows > 0 and any(block.index is not None for block in inputs)
+    if (_FAST_PATHS and n_rows > 0 and any(block.index is not None for block in inputs)
             and all(block.table.device.type == "cpu" for block in inputs)):
         return split_first_layer(mlp, inputs, n_rows)
     return mlp(torch.cat([block.table if block.index is None else block.table[block.index] for block in inputs],
