@@ -3,7 +3,6 @@ kernel) give the reference forward's values and gradients."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 
@@ -101,32 +100,3 @@ def test_split_first_layer_gradient_reaches_a_gathered_table():
             gathered_forward(mlp, mlp, inputs, 60).sum().backward()
         grads.append(table.grad)
     torch.testing.assert_close(grads[0], grads[1], atol=1e-5, rtol=1e-5)
-
-
-@pytest.mark.parametrize("n_edges", [0, 1, 3000])
-def test_sum_max_kernels_equal_the_generic_kernels(n_edges):
-    """The specialised (sum, max) forward with recording and its backward give the generic kernels'
-    values, recorded edges (ties and duplicate edges included) and gradients, bit for bit."""
-    generator = torch.Generator().manual_seed(5)
-    n_nodes, codes = 400, np.array([0, 2])
-    edge_index = torch.randint(0, n_nodes, (2, n_edges), generator=generator)
-    edge_index[:, :20] = edge_index[:, :1]  # duplicate edges
-    values = torch.randn(n_edges, 8, generator=generator)
-    values[10:60] = values[10:11]  # tied maxima
-    adjacency = Adjacency(edge_index, n_nodes)
-    fast = np.zeros((n_nodes, 32), np.float32)
-    generic = np.zeros((n_nodes, 32), np.float32)
-    fast_args = adjacency.reduce(values, codes, True, fast, 0, record=True)
-    grad_out = torch.randn(n_nodes, 32, generator=generator).numpy()
-    fast_grad, generic_grad = np.zeros((n_edges, 8), np.float32), np.zeros((n_edges, 8), np.float32)
-    for side, (order, ptr) in enumerate(adjacency.sides(True)):
-        arg = np.empty((n_nodes, 2, 8), np.int32)
-        segment._aggregate(values.numpy(), order, ptr, codes, generic, side * 16, arg)
-        with_edges = np.diff(ptr) > 0
-        assert np.array_equal(fast_args[side][with_edges, 1], arg[with_edges, 1])
-        segment._aggregate_sum_max_backward(grad_out, order, ptr, side * 16, fast_args[side], fast_grad)
-        segment._aggregate_backward(grad_out, order, ptr, codes, side * 16, arg, generic_grad)
-    assert np.array_equal(fast, generic)
-    assert np.array_equal(fast_grad, generic_grad)
-    if n_edges > 100:
-        assert fast.any() and fast_grad.any()

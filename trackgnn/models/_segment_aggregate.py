@@ -108,41 +108,6 @@ def _aggregate_sum_max(values, order, ptr, out, col0):  # pragma: no cover - com
 
 
 @njit(parallel=True, cache=True)
-def _aggregate_sum_max_recorded(values, order, ptr, out, col0, arg):  # pragma: no cover - compiled
-    """:func:`_aggregate` for ``codes`` (sum, max) with recording (training's forward, the networks'
-    default aggregation): :func:`_aggregate_sum_max`'s one pass, the edge that gave each max kept in
-    ``arg[node, 1]`` (the first on ties; ``arg[node, 0]`` unused), selects instead of branches.
-    The same additions in the same order and the same recorded edges as :func:`_aggregate`."""
-    n_nodes = ptr.shape[0] - 1
-    channels = values.shape[1]
-    for node in prange(n_nodes):
-        lo, hi = ptr[node], ptr[node + 1]
-        total = np.zeros(channels, dtype=values.dtype)
-        peak = np.zeros(channels, dtype=values.dtype)
-        if hi > lo:
-            first = order[lo]
-            source = np.full(channels, first, dtype=np.int32)
-            row = values[first]
-            for j in range(channels):
-                total[j] = row[j]
-                peak[j] = row[j]
-            for p in range(lo + 1, hi):
-                edge = order[p]
-                row = values[edge]
-                for j in range(channels):
-                    v = row[j]
-                    total[j] += v
-                    better = v > peak[j]
-                    peak[j] = v if better else peak[j]
-                    source[j] = edge if better else source[j]
-            for j in range(channels):
-                arg[node, 1, j] = source[j]
-        for j in range(channels):
-            out[node, col0 + j] = total[j]
-            out[node, col0 + channels + j] = peak[j]
-
-
-@njit(parallel=True, cache=True)
 def _aggregate_backward(grad_out, order, ptr, codes, col0, arg, grad_values):  # pragma: no cover - compiled
     """Add to ``grad_values`` (E, C) the gradient of :func:`_aggregate`'s output ``grad_out``:
     a sum passes each hit's gradient to all its edges (a mean divides it by their number),
@@ -168,24 +133,6 @@ def _aggregate_backward(grad_out, order, ptr, codes, col0, arg, grad_values):  #
                     grad_values[arg[node, k, j], j] += grad_out[node, base + j]
 
 
-@njit(parallel=True, cache=True)
-def _aggregate_sum_max_backward(grad_out, order, ptr, col0, arg, grad_values):  # pragma: no cover - compiled
-    """:func:`_aggregate_backward` for ``codes`` (sum, max): each hit's sum gradient to all its edges,
-    then its max gradient to the recorded edges; the same additions in the same order."""
-    n_nodes = ptr.shape[0] - 1
-    channels = grad_values.shape[1]
-    for node in prange(n_nodes):
-        lo, hi = ptr[node], ptr[node + 1]
-        if hi == lo:
-            continue
-        for p in range(lo, hi):
-            row = grad_values[order[p]]
-            for j in range(channels):
-                row[j] += grad_out[node, col0 + j]
-        for j in range(channels):
-            grad_values[arg[node, 1, j], j] += grad_out[node, col0 + channels + j]
-
-
 def _grouped(index: Tensor, num_nodes: int) -> tuple[np.ndarray, np.ndarray]:
     """Edge ids sorted by ``index`` (stable) and the (num_nodes + 1,) block offsets."""
     order = torch.argsort(index, stable=True)
@@ -195,12 +142,6 @@ def _grouped(index: Tensor, num_nodes: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 _NO_ARG = np.zeros((0, 0, 0), dtype=np.int32)
-_SUM_MAX = [KERNEL_AGGREGATIONS["sum"], KERNEL_AGGREGATIONS["max"]]
-
-
-def is_sum_max(codes: np.ndarray) -> bool:
-    """Whether ``codes`` are (sum, max), which the specialised kernels compute."""
-    return codes.tolist() == _SUM_MAX
 _SUM = np.array([KERNEL_AGGREGATIONS["sum"]], dtype=np.int64)
 
 Grouping = tuple[np.ndarray, np.ndarray]
@@ -257,12 +198,8 @@ class _SegmentAggregation(torch.autograd.Function):
         grad = np.zeros(shape, dtype=np.float32)
         array = grad_out.float().contiguous().numpy()
         per_side = len(codes) * shape[1]
-        backward = _aggregate_sum_max_backward if is_sum_max(codes) else None
         for side, (order, ptr) in enumerate(adjacency.sides(both)):
-            if backward is not None:
-                backward(array, order, ptr, side * per_side, args[side], grad)
-            else:
-                _aggregate_backward(array, order, ptr, codes, side * per_side, args[side], grad)
+            _aggregate_backward(array, order, ptr, codes, side * per_side, args[side], grad)
         return torch.from_numpy(grad).to(dtype), None, None, None
 
 
@@ -330,16 +267,13 @@ class Adjacency:
         array = values.detach().float().contiguous().numpy()
         per_side = len(codes) * array.shape[1]
         args = []
-        sum_max = is_sum_max(codes)
+        sum_max = not record and codes.tolist() == [KERNEL_AGGREGATIONS["sum"], KERNEL_AGGREGATIONS["max"]]
         for side, (order, ptr) in enumerate(self.sides(both)):
-            if sum_max and not record:
+            if sum_max:
                 _aggregate_sum_max(array, order, ptr, target, col0 + side * per_side)
                 args.append(_NO_ARG)
                 continue
             arg = np.empty((self.num_nodes, len(codes), array.shape[1]), dtype=np.int32) if record else _NO_ARG
-            if sum_max:
-                _aggregate_sum_max_recorded(array, order, ptr, target, col0 + side * per_side, arg)
-            else:
-                _aggregate(array, order, ptr, codes, target, col0 + side * per_side, arg)
+            _aggregate(array, order, ptr, codes, target, col0 + side * per_side, arg)
             args.append(arg)
         return args
