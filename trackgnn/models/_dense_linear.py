@@ -4,8 +4,9 @@ ATen computes a float32 ``linear`` with MKL's SGEMM, which on AMD CPUs runs its 
 where the core has AVX-512; oneDNN (bundled with torch's CPU builds) picks its kernels by the
 instructions the CPU reports.  On the narrow, cache-sized chunks of the inference paths (8192 rows,
 32-160 inputs, 32 outputs; one thread) oneDNN took 1.65x (32 inputs) to 2.6x (160 inputs) less
-time on an AMD EPYC (Zen 5), with the same float32 results.  Its products are IEEE float32 (no
-reduced-precision math mode is set), so the outputs match ATen's up to the order of additions.
+time on an AMD EPYC (Zen 5), bit-identical there.  Its products are IEEE float32 (no
+reduced-precision math mode is set), so the outputs match ATen's up to the order of additions: over a
+whole main job the stage outputs differed in the last bits, enough to send training along another path.
 
 The oneDNN path is used when torch has it and a first small product agrees with ATen's;
 :func:`onednn_linear` turns it off within a context (``bench/reconstruct.py --compare gemm``

@@ -127,7 +127,9 @@ def gathered_mlp(mlp: nn.Sequential, inputs: Sequence[GatheredInput], n_rows: in
         out = mlp(empty)
         return out if residual is None else residual + out
     linear = _first_linear(mlp)
-    weights = torch.split(linear.weight, [block.table.shape[1] for block in inputs], dim=1)
+    # each block's columns of the first layer made contiguous once here, not by every chunk's product
+    weights = [weight.contiguous() for weight in
+               torch.split(linear.weight, [block.table.shape[1] for block in inputs], dim=1)]
     # a gathered block is projected per table row first: one small matmul instead of one per output row, in one
     # product (autocast applies as to nn.Linear; products by chunks of rows joined by torch.cat wrote the result twice)
     blocks = [(block.table if block.index is None else dense_linear(block.table, weight), block.index,
