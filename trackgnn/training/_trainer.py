@@ -140,10 +140,14 @@ class Trainer:
             resume: bool = True) -> TrainResult:
         """Train, resuming from ``last.pt`` when it exists (unless ``resume`` is false).
 
-        A run whose ``last.pt`` is marked finished is not trained again.
+        A run whose ``last.pt`` is marked finished is not trained again.  On glibc the process's
+        ``malloc`` keeps freed memory for reuse from here on (:mod:`trackgnn.training._heap`).
         """
         import torch
 
+        from trackgnn.training._heap import retain_freed_memory
+
+        retain_freed_memory()  # the steps' freed tensors reused, not mapped afresh each step
         self._resolve_monitor(task)
         if not val_events and self.monitor != "loss":
             self.log(f"no validation events: monitoring the training loss instead of {self.monitor!r}")
