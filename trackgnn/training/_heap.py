@@ -6,7 +6,7 @@ event's sector: activations, gradients, gathered rows).  glibc's ``malloc`` serv
 than ``M_TRIM_THRESHOLD`` is free, so every step touches freshly mapped pages again: on 2 cores the
 GNN stage took ~270k minor page faults and ~0.6 s of system time per 16-step epoch, ~15 % of its
 training time (``bench/train_heap.py``).  :func:`retain_freed_memory` raises the three thresholds
-(``mallopt``), so freed blocks stay in the process's heap and are reused: the faults drop to ~10k
+(``mallopt``), so freed blocks stay in the process's heap and are reused: the faults drop to 3-10k
 per epoch; the peak resident memory stays the same (the same blocks are reused, up to
 ``TRIM_THRESHOLD`` bytes stay mapped between steps).
 
