@@ -26,8 +26,9 @@ import time
 from pathlib import Path
 
 
-def training_events(config_path: str, n_events: int):
-    """(config, task, events): the stage's task, freshly initialised, and its first training events."""
+def training_events(config_path: str, n_events: int | None):
+    """(config, task, events): the stage's task, freshly initialised, and its first ``n_events``
+    training events (None: all of them)."""
     import torch
 
     from trackgnn.stages import load_stage_config

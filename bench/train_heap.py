@@ -34,19 +34,15 @@ def child(config_path: str, n_events: int, epochs: int, threads: int) -> None:
     import torch
     import torch.utils.deterministic as torch_deterministic
 
-    from trackgnn.stages import load_stage_config
+    from gnn_train_step import training_events  # this directory: the stage's task and training events
+
     from trackgnn.training._heap import retain_freed_memory
 
     applied = retain_freed_memory()
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True, warn_only=True)  # as the trainer runs (deterministic: true)
     torch_deterministic.fill_uninitialized_memory = False
-    stage, config = load_stage_config(config_path)
-    module = stage.data_module(config)
-    files = module.files("train")[:n_events] if n_events else module.files("train")
-    events = [stage.prepare_event(config, module.load(path)) for path in files]
-    torch.manual_seed(config.seed)
-    task = stage.build_task(config)
+    config, task, events = training_events(config_path, n_events or None)
     model = task.model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.training.lr,
                                   weight_decay=config.training.weight_decay)

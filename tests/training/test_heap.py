@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from trackgnn.training._heap import MALLOC_ENV, retain_freed_memory
+from trackgnn.training import _heap as heap
+from trackgnn.training._heap import MALLOC_ENV
 
 # a child process allocates, touches and frees blocks of 1-40 MB in a training step's pattern
 # (several alive at once, freed in another order) and prints its minor page faults
@@ -54,7 +55,43 @@ def test_retained_heap_maps_far_fewer_pages_than_glibcs_defaults():
     assert retained < system / 10
 
 
-@glibc
-def test_retain_is_idempotent_in_process():
-    first = retain_freed_memory()
-    assert retain_freed_memory() == first
+class _FakeLibc:
+    """Records ``mallopt`` calls; answers ``result`` (glibc: 1 on success, 0 on failure)."""
+
+    def __init__(self, result: int = 1) -> None:
+        self.result = result
+        self.calls: list[tuple[int, int]] = []
+
+    def gnu_get_libc_version(self) -> bytes:
+        return b"2.99"
+
+    def mallopt(self, param, value) -> int:
+        self.calls.append((param.value, value.value))
+        return self.result
+
+
+def test_retain_sets_the_three_thresholds_once(monkeypatch):
+    fake = _FakeLibc()
+    monkeypatch.setattr(heap, "_applied", False)
+    monkeypatch.setattr(heap, "_libc", lambda: fake)
+    monkeypatch.delenv(MALLOC_ENV, raising=False)
+    assert heap.retain_freed_memory() is True
+    assert sorted(fake.calls) == sorted([(-3, heap.MMAP_THRESHOLD), (-1, heap.TRIM_THRESHOLD), (-2, heap.TOP_PAD)])
+    assert heap.retain_freed_memory() is True
+    assert len(fake.calls) == 3  # not set again
+
+
+def test_retain_leaves_glibcs_defaults_when_asked_or_refused(monkeypatch):
+    fake = _FakeLibc()
+    monkeypatch.setattr(heap, "_applied", False)
+    monkeypatch.setattr(heap, "_libc", lambda: fake)
+    monkeypatch.setenv(MALLOC_ENV, "System")
+    assert heap.retain_freed_memory() is False
+    assert fake.calls == []
+    monkeypatch.delenv(MALLOC_ENV)
+    monkeypatch.setattr(heap, "_libc", lambda: None)  # no glibc
+    assert heap.retain_freed_memory() is False
+    refusing = _FakeLibc(result=0)
+    monkeypatch.setattr(heap, "_libc", lambda: refusing)
+    assert heap.retain_freed_memory() is False
+    assert heap._applied is False  # tried again next time
