@@ -60,33 +60,3 @@ def test_a_sector_of_the_training_view_holds_what_the_event_s_sector_would_give(
         for key in ("edge_attr", "pos"):  # the same float values, whatever SIMD lane computed them
             torch.testing.assert_close(sector[key], expected[key], rtol=1e-6, atol=1e-6)
     assert len(task._views) == 1
-
-
-def test_the_triplet_sample_size_changes_the_head_only(tmp_path):
-    """The head reads detached latents and draws its triplets with its own generator: steps that
-    draw 20 or all triplets train the same GNN, bit for bit, and different heads."""
-    import dataclasses
-
-    from trackgnn.tracking import build_triplets
-
-    stage, config = _stage(tmp_path, 2)
-    events = [stage.prepare_event(config, filter_like_event(1000 + i, seed=5 + i)) for i in range(3)]
-    assert all(build_triplets(e.edge_index, num_nodes=e.num_nodes).shape[1] > 200 for e in events)  # sectors of ~half: > 20
-    models = {}
-    for cap in (20, None):
-        capped = dataclasses.replace(config, triplets=dataclasses.replace(config.triplets, max_triplets=cap))
-        torch.manual_seed(0)
-        task = stage.build_task(capped)
-        model = task.model.train()
-        optimizer = torch.optim.AdamW(model.parameters(), lr=0.01)
-        generator = torch.Generator().manual_seed(0)
-        for _ in range(2):
-            for event in events:
-                optimizer.zero_grad(set_to_none=True)
-                task.training_step(model, event, generator).backward()
-                optimizer.step()
-        models[cap] = model
-    for (name, a), b in zip(models[20].gnn.named_parameters(), models[None].gnn.parameters()):
-        assert torch.equal(a, b), name
-    assert not all(torch.equal(a, b) for a, b in zip(models[20].triplet_head.parameters(),
-                                                     models[None].triplet_head.parameters()))

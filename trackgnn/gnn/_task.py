@@ -115,15 +115,10 @@ class GNNTask:
 
     def sector_loss(self, model: nn.Module, sector: TrainingView, generator: torch.Generator) -> Tensor:
         """The training loss of one sector of a :meth:`training_view`: the edge loss plus
-        ``triplets.loss_weight`` times the triplet loss of ``triplets.max_triplets`` drawn triplets.
-
-        The triplets are drawn with a generator of their own, seeded by one draw from ``generator``:
-        the head's loss never reaches the GNN, and now neither does its sample size (the GNN's later
-        sectors are drawn the same whatever ``max_triplets``)."""
+        ``triplets.loss_weight`` times the triplet loss of ``triplets.max_triplets`` drawn triplets."""
         device = next(self.model.parameters()).device
-        triplet_generator = torch.Generator().manual_seed(int(torch.randint(2**62, (1,), generator=generator)))
         out = model(**self.inputs(sector, device), max_triplets=self.config.triplets.max_triplets,
-                    generator=triplet_generator)
+                    generator=generator)
         edge_loss, triplet_loss = self.losses(out, sector)
         return edge_loss + self.config.triplets.loss_weight * triplet_loss
 
